@@ -1,0 +1,1 @@
+"""Checks specific to Nexus Backpressure v1.0."""

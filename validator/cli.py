@@ -1,0 +1,404 @@
+"""The ``nexus-validate`` command line. click lives here and nowhere else.
+
+Heavy imports (httpx, the driver) happen inside the commands that need them,
+so ``--help``, ``list`` and ``explain`` start fast.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from validator import TOOL_NAME, __version__
+from validator.errors import InputError, SelectionError, TargetError, ValidatorError
+from validator.model import Level, RunResult, Status
+
+EXIT_OK = 0
+EXIT_FAILURES = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+DEFAULT_REPORT = Path("reports") / "nexus-validate.json"
+
+
+def exit_code(result: RunResult, fail_on: Level) -> int:
+    """The one place outcomes become exit codes."""
+    if result.incomplete and any(n.startswith("target unreachable") for n in result.notes):
+        return EXIT_UNREACHABLE
+    failing = [rr for rr in result.requirements if rr.status is Status.FAIL and rr.level >= fail_on]
+    errored = [rr for rr in result.requirements if rr.status is Status.ERROR and rr.level >= fail_on]
+    return EXIT_FAILURES if failing or errored else EXIT_OK
+
+
+def _die(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    click.echo(f"{TOOL_NAME}: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
+    out = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            _die(f"{what} must look like NAME=VALUE, got {item!r}")
+        out[name.strip()] = value
+    return out
+
+
+def _env(var: str, what: str) -> str:
+    value = os.environ.get(var)
+    if not value:
+        _die(f"{what}: environment variable {var} is not set or empty")
+    return value
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name=TOOL_NAME)
+def main() -> None:
+    """Check an implementation of a Nexus protocol against its numbered requirements.
+
+    Run `nexus-validate run` to validate the built-in reference controller, or
+    `nexus-validate run --target http://host:port` to validate yours.
+    """
+
+
+def _load(protocol_id: str, scenario_paths: tuple[str, ...]) -> tuple[Any, Any]:
+    from validator.loader import load_scenarios
+    from validator.protocol import load_protocol
+
+    try:
+        protocol = load_protocol(protocol_id)
+    except InputError as exc:
+        _die(str(exc))
+    paths = _scenario_paths(scenario_paths) if scenario_paths else None
+    loaded = load_scenarios(protocol, paths)
+    if loaded.errors:
+        for error in loaded.errors:
+            click.echo(f"{error}", err=True)
+        _die(f"{len(loaded.errors)} problem(s) in scenario files; nothing was run")
+    return protocol, loaded.scenarios
+
+
+def _scenario_paths(values: tuple[str, ...]) -> list[Path]:
+    paths: list[Path] = []
+    for value in values:
+        path = Path(value)
+        if path.is_dir():
+            paths.extend(sorted(p for p in path.glob("*.yaml") if p.name not in ("requirements.yaml", "protocol.yaml")))
+        elif path.is_file():
+            paths.append(path)
+        else:
+            _die(f"scenario path {value} does not exist")
+    return paths
+
+
+def select_scenarios(
+    scenarios: tuple[Any, ...], select: tuple[str, ...], deselect: tuple[str, ...], include_slow: bool
+) -> tuple[Any, ...]:
+    """Keep scenarios whose id or a covered requirement id matches a ``select`` glob and no ``deselect`` glob."""
+
+    def matches(scenario: Any, pattern: str) -> bool:
+        return fnmatch.fnmatchcase(scenario.id, pattern) or any(
+            fnmatch.fnmatchcase(r, pattern) for r in scenario.covers
+        )
+
+    for pattern in select + deselect:
+        if not any(matches(s, pattern) for s in scenarios):
+            raise SelectionError(f"pattern {pattern!r} matches no scenario or covered requirement id")
+    chosen = tuple(
+        s
+        for s in scenarios
+        if (not select or any(matches(s, p) for p in select))
+        and not any(matches(s, p) for p in deselect)
+        and (include_slow or "slow" not in s.tags)
+    )
+    if not chosen:
+        raise SelectionError("the selection matches no scenario")
+    return chosen
+
+
+@main.command()
+@click.option(
+    "--target",
+    "-t",
+    default="builtin:reference",
+    show_default=True,
+    help="builtin:reference, builtin:mutant/NAME, or the base URL of an HTTP target.",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["default", "strict"]),
+    default="default",
+    show_default=True,
+    help="strict: every field required of requests, exact algorithm rates are MUST.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["must", "should", "may"]),
+    default="must",
+    show_default=True,
+    help="Lowest requirement level whose failure makes the exit code 1.",
+)
+@click.option(
+    "--timeout", type=click.FloatRange(min=0.05), default=5.0, show_default=True, help="Per-request timeout in seconds."
+)
+@click.option(
+    "--path",
+    "paths",
+    multiple=True,
+    metavar="ENDPOINT=PATH",
+    help="Override an endpoint path, e.g. capacity=/v1/capacity (repeatable).",
+)
+@click.option("--state-hook-path", metavar="PATH", help="Path template of the test hook that sets consumer state.")
+@click.option("--header", "headers", multiple=True, metavar="NAME=VALUE", help="Extra request header (repeatable).")
+@click.option(
+    "--header-env",
+    "header_envs",
+    multiple=True,
+    metavar="NAME=VAR",
+    help="Extra request header whose value is read from an environment variable (repeatable).",
+)
+@click.option("--token-env", metavar="VAR", help="Send 'Authorization: Bearer <$VAR>'; enables the auth scenarios.")
+@click.option(
+    "--select", multiple=True, metavar="GLOB", help="Run scenarios whose id or covered id matches (repeatable)."
+)
+@click.option("--deselect", multiple=True, metavar="GLOB", help="Leave out scenarios whose id or covered id matches.")
+@click.option("--include-slow", is_flag=True, help="Also run scenarios tagged slow.")
+@click.option(
+    "--scenarios",
+    "scenario_paths",
+    multiple=True,
+    metavar="PATH",
+    help="Scenario files or directories to run instead of the shipped ones (repeatable).",
+)
+@click.option("--protocol", "protocol_id", default="backpressure", show_default=True, help="Protocol to validate.")
+@click.option(
+    "--clock-skew",
+    type=click.FloatRange(min=0),
+    default=300.0,
+    show_default=True,
+    help="Allowed difference between the target's timestamps and this machine's clock, in seconds.",
+)
+@click.option(
+    "--report-json",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_REPORT,
+    show_default=True,
+    help="Where to write the JSON report ('-' for standard output).",
+)
+@click.option("--insecure", is_flag=True, help="Do not verify TLS certificates.")
+@click.option("--verbose", "-v", is_flag=True, help="Show every scenario's outcome as it finishes.")
+def run(
+    target: str,
+    profile: str,
+    fail_on: str,
+    timeout: float,
+    paths: tuple[str, ...],
+    state_hook_path: str | None,
+    headers: tuple[str, ...],
+    header_envs: tuple[str, ...],
+    token_env: str | None,
+    select: tuple[str, ...],
+    deselect: tuple[str, ...],
+    include_slow: bool,
+    scenario_paths: tuple[str, ...],
+    protocol_id: str,
+    clock_skew: float,
+    report_json: Path,
+    insecure: bool,
+    verbose: bool,
+) -> None:
+    """Validate a controller: replay the scenarios, judge every requirement, write reports."""
+    from rich.console import Console
+
+    from validator.adapters import AdapterOptions, build_adapter
+    from validator.driver import Driver, RunPlan
+    from validator.events import RunFinished
+    from validator.reporting import render_json
+    from validator.reporting.terminal import LiveView, render_summary
+
+    protocol, scenarios = _load(protocol_id, scenario_paths)
+    try:
+        chosen = select_scenarios(scenarios, select, deselect, include_slow)
+    except SelectionError as exc:
+        _die(str(exc))
+    route_overrides = _pairs(paths, "--path")
+    unknown = set(route_overrides) - set(protocol.endpoints)
+    if unknown:
+        _die(f"--path names unknown endpoint(s) {', '.join(sorted(unknown))} (known: {', '.join(protocol.endpoints)})")
+    extra = _pairs(headers, "--header")
+    extra.update({name: _env(var, "--header-env") for name, var in _pairs(header_envs, "--header-env").items()})
+    token = _env(token_env, "--token-env") if token_env else None
+    options = AdapterOptions(
+        paths=route_overrides,
+        state_hook_path=state_hook_path,
+        headers=extra,
+        token=token,
+        timeout_s=timeout,
+        verify_tls=not insecure,
+    )
+    try:
+        adapter = build_adapter(target, protocol, options)
+    except TargetError as exc:
+        _die(str(exc))
+    console = Console(stderr=str(report_json) == "-")
+    view = LiveView(console, verbose=verbose)
+    plan = RunPlan(protocol=protocol, scenarios=chosen, profile=profile, target=target, skew_ms=int(clock_skew * 1000))
+    result: RunResult | None = None
+    try:
+        for event in Driver(plan, adapter).run():
+            view.handle(event)
+            if isinstance(event, RunFinished):
+                result = event.result
+    except KeyboardInterrupt:
+        view.stop()
+        _die("interrupted", 130)
+    finally:
+        adapter.close()
+    assert result is not None
+    level = Level.parse(fail_on)
+    render_summary(console, result, level)
+    _write_report(report_json, render_json(result), console)
+    code = exit_code(result, level)
+    verdict = {
+        EXIT_OK: "[bold green]PASS[/]",
+        EXIT_FAILURES: "[bold red]FAIL[/]",
+        EXIT_UNREACHABLE: "[bold red]UNREACHABLE[/]",
+    }[code]
+    console.print(f"verdict: {verdict} (fail-on {fail_on}, exit {code})")
+    sys.exit(code)
+
+
+def _write_report(path: Path, text: str, console: Any) -> None:
+    if str(path) == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        _die(f"cannot write report {path}: {exc.strerror or exc}")
+    console.print(f"report: {path}", highlight=False)
+
+
+@main.command(name="list")
+@click.option("--protocol", "protocol_id", default="backpressure", show_default=True)
+@click.option("--mutants", is_flag=True, help="List the built-in mutant controllers instead.")
+def list_command(protocol_id: str, mutants: bool) -> None:
+    """List the requirement catalog (or the mutant gallery)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if mutants:
+        from validator.reference.mutants import MUTANTS
+
+        table = Table("mutant", "breaks", "what is wrong with it")
+        for m in MUTANTS.values():
+            breaks = ", ".join(sorted(m.breaks)) or "(nothing in the default profile)"
+            if m.strict_breaks is not None:
+                breaks += f"; strict: {', '.join(sorted(m.strict_breaks))}"
+            table.add_row(m.name, breaks + (" (with a token)" if m.needs_token else ""), m.summary)
+        console.print(table)
+        return
+    protocol, scenarios = _load(protocol_id, ())
+    counts: dict[str, int] = {}
+    for s in scenarios:
+        for rid in s.covers:
+            counts[rid] = counts.get(rid, 0) + 1
+    table = Table(
+        "id",
+        "level",
+        "role",
+        "title",
+        "scenarios",
+        title=f"{protocol.catalog.protocol_name} {protocol.catalog.protocol_version}",
+        title_justify="left",
+    )
+    for req in protocol.catalog.requirements:
+        level = req.level.name + (f" ({req.strict_level.name} strict)" if req.strict_level else "")
+        table.add_row(req.id, level, req.role, req.title, str(counts.get(req.id, 0)))
+    console.print(table)
+
+
+@main.command()
+@click.argument("requirement_id")
+@click.option("--protocol", "protocol_id", default="backpressure", show_default=True)
+def explain(requirement_id: str, protocol_id: str) -> None:
+    """Show one requirement, the checks that judge it and the scenarios that cover it."""
+    from validator.checks import EXCHANGE_CHECKS, SCENARIO_CHECKS
+
+    protocol, scenarios = _load(protocol_id, ())
+    req = protocol.catalog.get(requirement_id.upper())
+    if req is None:
+        _die(f"unknown requirement id {requirement_id!r}; see 'nexus-validate list'")
+    click.echo(
+        f"{req.id}  {req.level.name}  role {req.role}  area {req.area} "
+        f"({protocol.catalog.areas.get(req.area, '')})  spec section {req.section}"
+    )
+    if req.strict_level:
+        click.echo(f"under --profile strict: {req.strict_level.name}")
+    click.echo(f"\n{req.title}\n  {req.text}\n")
+    checks = [(c.name, c.description) for c in EXCHANGE_CHECKS.values() if req.id in c.requirements]
+    checks += [(c.name, c.description) for c in SCENARIO_CHECKS.values() if req.id in c.requirements]
+    if checks:
+        click.echo("checks:")
+        for name, description in checks:
+            click.echo(f"  {name}: {description}")
+    covering = [s for s in scenarios if req.id in s.covers]
+    click.echo(f"scenarios ({len(covering)}):")
+    for s in covering:
+        needs = f"  [needs {', '.join(s.needs)}]" if s.needs else ""
+        click.echo(f"  {s.id}: {s.title}{needs}\n      {s.source}:{s.line}")
+    if not covering:
+        click.echo("  none yet: this requirement is reported as untested")
+
+
+@main.command("serve-reference")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="0 picks a free port.")
+@click.option("--mutant", metavar="NAME", help="Serve a mutant from the gallery instead of the reference.")
+@click.option("--token-env", metavar="VAR", help="Require 'Authorization: Bearer <$VAR>' on message paths.")
+@click.option("--verbose", "-v", is_flag=True, help="Log every request.")
+def serve_reference(host: str, port: int, mutant: str | None, token_env: str | None, verbose: bool) -> None:
+    """Serve the reference controller (or a mutant) over HTTP until interrupted."""
+    import signal
+
+    from validator.adapters.builtin import controller_for
+    from validator.reference.server import ControllerServer
+
+    token = _env(token_env, "--token-env") if token_env else None
+    try:
+        controller = controller_for(f"builtin:mutant/{mutant}" if mutant else "builtin:reference", token)
+        server = ControllerServer(controller, host, port, verbose=verbose)
+    except TargetError as exc:
+        _die(str(exc))
+    except OSError as exc:
+        _die(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    click.echo(f"serving {'mutant ' + mutant if mutant else 'reference controller'} on {server.url}", err=False)
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def run_main() -> None:
+    """Console-script entry point: turns stray validator errors into exit 2 without a traceback."""
+    try:
+        main()
+    except ValidatorError as exc:
+        _die(str(exc))
+
+
+if __name__ == "__main__":
+    run_main()

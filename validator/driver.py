@@ -1,0 +1,371 @@
+"""The driver: replays scenarios through an adapter and yields events. It never prints.
+
+For every send step it builds the request (template, overrides, fresh ids),
+sends it through the adapter, runs the step's checks plus the protocol's
+passive checks on the exchange, and, after any step that sends invalid input,
+sends a liveness probe. It folds what it saw into :class:`ScenarioResult`
+values and, at the end, a :class:`RunResult`.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from validator import TOOL_NAME, __version__
+from validator.adapters.base import Adapter
+from validator.checks import EXCHANGE_CHECKS, SCENARIO_CHECKS, STEP_CHECKS
+from validator.checks.base import CheckContext, Issue, parse_body
+from validator.checks.evidence import evidence_of
+from validator.events import (
+    Event,
+    Notice,
+    RunFinished,
+    RunStarted,
+    ScenarioFinished,
+    ScenarioStarted,
+    TargetUnreachable,
+)
+from validator.messages import IdBook, build_message, encode, fill
+from validator.model import Exchange, Expectation, Finding, FindingKind, Request, Scenario, ScenarioResult, Status, Step
+from validator.protocol import Protocol
+from validator.results import build_run_result
+
+ACCEPT = Expectation(kind="accept")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunPlan:
+    """What to run: the protocol, the selected scenarios and how to judge them."""
+
+    protocol: Protocol
+    scenarios: tuple[Scenario, ...]
+    profile: str = "default"
+    target: str = ""
+    skew_ms: int = 300_000
+    run_tag: str = ""
+
+
+class Driver:
+    """Runs a plan against one adapter."""
+
+    def __init__(self, plan: RunPlan, adapter: Adapter, *, wall_clock: Callable[[], float] = time.time) -> None:
+        self.plan = plan
+        self.adapter = adapter
+        self._wall = wall_clock
+        self.run_tag = plan.run_tag or secrets.token_hex(3)
+        self._probe_count = 0
+        self._target_down: str | None = None
+
+    def now_ms(self) -> int:
+        """Validator clock in epoch milliseconds."""
+        return int(self._wall() * 1000)
+
+    def run(self) -> Iterator[Event]:
+        """Execute the plan, yielding events; the last event is :class:`RunFinished`."""
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        t0 = time.perf_counter()
+        total = len(self.plan.scenarios)
+        yield RunStarted(target=self.plan.target, total=total, profile=self.plan.profile)
+        results: list[ScenarioResult] = []
+        unreachable = self._preflight()
+        notes: list[str] = []
+        if unreachable:
+            yield TargetUnreachable(reason=unreachable)
+            notes.append(f"target unreachable: {unreachable}")
+            results = [
+                self._not_run(s, Status.ERROR, f"target unreachable: {unreachable}") for s in self.plan.scenarios
+            ]
+        else:
+            for message in self._probe_capabilities():
+                notes.append(message)
+                yield Notice(message=message)
+            for index, scenario in enumerate(self.plan.scenarios):
+                yield ScenarioStarted(scenario=scenario, index=index, total=total)
+                result = self._run_scenario(scenario, index)
+                results.append(result)
+                yield ScenarioFinished(result=result, index=index, total=total)
+        run_result = build_run_result(
+            catalog=self.plan.protocol.catalog,
+            scenario_results=results,
+            profile=self.plan.profile,
+            target=self.plan.target,
+            tool=(TOOL_NAME, __version__),
+            started_at=started,
+            duration_s=time.perf_counter() - t0,
+            capabilities=tuple(sorted(self.adapter.capabilities)),
+            incomplete=bool(unreachable),
+            notes=tuple(notes),
+        )
+        yield RunFinished(result=run_result)
+
+    # ------------------------------------------------------------ preparation
+    def _preflight(self) -> str:
+        """Empty when the target answers at all; otherwise why it could not be reached."""
+        exchange = self.adapter.send(self.probe_request(IdBook(self.run_tag, -1)))
+        if exchange.response is None and exchange.error_kind in ("connect", "timeout"):
+            return exchange.error or "no answer"
+        return ""
+
+    def _probe_capabilities(self) -> list[str]:
+        notes = []
+        hook = self.plan.protocol.state_hook
+        if hook is not None and "state-hook" in self.adapter.capabilities:
+            exchange = self.adapter.set_consumer_state(f"nv{self.run_tag}-hookprobe", 0, 1000)
+            available = exchange.response is not None and exchange.response.status // 100 == 2
+            self.adapter.mark_state_hook(available)
+            if not available:
+                got = exchange.response.status if exchange.response is not None else exchange.error
+                notes.append(
+                    f"state hook not available ({hook.method} {hook.path} answered {got}); "
+                    "scenarios that need it are skipped"
+                )
+        if "auth-token" not in self.adapter.capabilities:
+            notes.append("no token configured; authentication scenarios are skipped")
+        return notes
+
+    def _not_run(self, scenario: Scenario, status: Status, reason: str) -> ScenarioResult:
+        findings: tuple[Finding, ...] = ()
+        if status is Status.ERROR:
+            findings = tuple(
+                Finding(
+                    requirement_id=rid, kind=FindingKind.ERROR, check="driver", message=reason, scenario_id=scenario.id
+                )
+                for rid in scenario.covers
+            )
+        return ScenarioResult(
+            scenario=scenario, status=status, judged=frozenset(), findings=findings, skip_reason=reason
+        )
+
+    # -------------------------------------------------------------- scenarios
+    def _run_scenario(self, scenario: Scenario, index: int) -> ScenarioResult:
+        if self._target_down:
+            return self._not_run(scenario, Status.ERROR, self._target_down)
+        missing = [need for need in scenario.needs if need not in self.adapter.capabilities]
+        if missing:
+            return self._not_run(scenario, Status.SKIP, f"target lacks capability: {', '.join(missing)}")
+        run = _ScenarioRun(self, scenario, IdBook(self.run_tag, index))
+        t0 = time.perf_counter()
+        run.execute()
+        if run.connect_failures and self._preflight():
+            self._target_down = f"target stopped accepting connections during scenario {scenario.id}"
+        findings = tuple(run.findings)
+        if any(f.kind is FindingKind.VIOLATION for f in findings):
+            status = Status.FAIL
+        elif any(f.kind is FindingKind.ERROR for f in findings):
+            status = Status.ERROR
+        else:
+            status = Status.PASS
+        return ScenarioResult(
+            scenario=scenario,
+            status=status,
+            judged=frozenset(run.judged),
+            findings=findings,
+            duration_s=time.perf_counter() - t0,
+            exchanges=run.exchange_count,
+        )
+
+    def probe_request(self, book: IdBook) -> Request:
+        proto = self.plan.protocol
+        self._probe_count += 1
+        message = fill(proto.templates[proto.probe_message], book, self.now_ms, self._probe_count)
+        message = {
+            k: (f"{v}-probe{self._probe_count}" if k.endswith("_id") and isinstance(v, str) else v)
+            for k, v in message.items()
+        }
+        return Request(endpoint=proto.probe_endpoint, method="", body=encode(message))
+
+
+def step_label(step: Step) -> str:
+    """A short description of what a step sends, for finding messages."""
+    parts = []
+    if step.method:
+        parts.append(step.method)
+    if step.raw_body is not None:
+        text = step.raw_body[:40].decode("utf-8", errors="backslashreplace")
+        parts.append(f"raw body {text!r}" if step.raw_body else "empty body")
+    elif step.message_type or step.set_fields:
+        parts.append(step.message_type or "object")
+        if step.set_fields:
+            parts.append(
+                "with " + ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)[:60]}" for k, v in step.set_fields.items())
+            )
+        if step.unset_fields:
+            parts.append("without " + ", ".join(step.unset_fields))
+        if step.pad_to:
+            parts.append(f"padded to {step.pad_to} bytes")
+    else:
+        parts.append("no body")
+    if step.auth != "default":
+        parts.append({"none": "no token", "wrong": "wrong token"}.get(step.auth, step.auth))
+    if step.repeat > 1:
+        parts.append(f"x{step.repeat}" + (f" in parallel {step.parallel}" if step.parallel > 1 else ""))
+    return " ".join(parts)
+
+
+class _ScenarioRun:
+    """Mutable state of one scenario's execution."""
+
+    def __init__(self, driver: Driver, scenario: Scenario, book: IdBook) -> None:
+        self.driver = driver
+        self.protocol = driver.plan.protocol
+        self.scenario = scenario
+        self.book = book
+        self.findings: list[Finding] = []
+        self.judged: set[str] = set()
+        self.pairs: list[tuple[Exchange, CheckContext]] = []
+        self.producers_by_consumer: dict[str, set[str]] = {}
+        self.state_by_consumer: dict[str, tuple[int, int]] = {}
+        self.exchange_count = 0
+        self.connect_failures = 0
+
+    def execute(self) -> None:
+        for step in self.scenario.steps:
+            if step.action == "set_state":
+                if not self._set_state(step):
+                    return
+                continue
+            self._send_step(step)
+            if step.probe_after:
+                self._probe(step)
+        for name in self.protocol.scenario_checks:
+            check = SCENARIO_CHECKS[name]
+            issues = check.func(self.pairs)
+            if issues is not None:
+                self.judged.update(check.requirements)
+                self._record(issues, name, None, None, "")
+
+    def _set_state(self, step: Step) -> bool:
+        consumer = str(fill(step.state.get("consumer", "{{consumer}}"), self.book, self.driver.now_ms))
+        load, cap = int(step.state["current_load"]), int(step.state["max_capacity"])
+        exchange = self.driver.adapter.set_consumer_state(consumer, load, cap)
+        self.exchange_count += 1
+        if exchange.response is not None and exchange.response.status // 100 == 2:
+            self.state_by_consumer[consumer] = (load, cap)
+            return True
+        got = exchange.response.status if exchange.response is not None else exchange.error
+        for rid in self.scenario.covers:
+            self.findings.append(
+                Finding(
+                    requirement_id=rid,
+                    kind=FindingKind.ERROR,
+                    check="state-hook",
+                    message=f"state hook refused to set load {load}% of {cap}: {got}",
+                    scenario_id=self.scenario.id,
+                    step=step.index,
+                    evidence=evidence_of(exchange),
+                )
+            )
+        return False
+
+    def _build(self, step: Step, rep: int) -> tuple[Request, object]:
+        message: object = None
+        if step.raw_body is not None:
+            body: bytes | None = step.raw_body
+        elif step.message_type is not None or step.set_fields:
+            template = self.protocol.templates.get(step.message_type) if step.message_type else None
+            built = fill(
+                build_message(template, step.set_fields, step.unset_fields), self.book, self.driver.now_ms, rep
+            )
+            message = built
+            body = encode(built, step.pad_to)
+        else:
+            body = None
+        headers = (("Content-Type", step.content_type),) if step.content_type else ()
+        return Request(
+            endpoint=step.endpoint, method=step.method or "", body=body, headers=headers, auth=step.auth
+        ), message
+
+    def _send_step(self, step: Step) -> None:
+        built = [self._build(step, rep) for rep in range(step.repeat)]
+
+        def go(item: tuple[Request, object]) -> Exchange:
+            request, message = item
+            return replace(self.driver.adapter.send(request), message_sent=message)
+
+        if step.parallel > 1 and len(built) > 1:
+            with ThreadPoolExecutor(max_workers=step.parallel) as pool:
+                exchanges = list(pool.map(go, built))
+        else:
+            exchanges = [go(item) for item in built]
+        expectation = step.expectation(self.driver.plan.profile)
+        prefix = f"step {step.index + 1} ({step_label(step)}): "
+        for exchange in exchanges:
+            self._evaluate(exchange, step, expectation, step.judges, step.checks, prefix)
+
+    def _probe(self, step: Step) -> None:
+        request = self.driver.probe_request(self.book)
+        exchange = self.driver.adapter.send(request)
+        exchange = replace(exchange, message_sent=json.loads(request.body or b"{}"))
+        self._evaluate(
+            exchange, step, ACCEPT, self.protocol.probe_judges, (), f"liveness probe after step {step.index + 1}: "
+        )
+
+    def _evaluate(
+        self,
+        exchange: Exchange,
+        step: Step,
+        expectation: Expectation | None,
+        judges: tuple[str, ...],
+        extra_checks: tuple[str, ...],
+        prefix: str,
+    ) -> None:
+        self.exchange_count += 1
+        if exchange.error_kind == "connect":
+            self.connect_failures += 1
+        endpoint = self.protocol.endpoints[exchange.request.endpoint]
+        sent = exchange.message_sent if isinstance(exchange.message_sent, dict) else {}
+        producer, consumer = str(sent.get("producer_id", "")), str(sent.get("consumer_id", ""))
+        accepted = exchange.response is not None and exchange.response.status // 100 == 2
+        if accepted and endpoint.response and producer and consumer:
+            self.producers_by_consumer.setdefault(consumer, set()).add(producer)
+        ctx = CheckContext(
+            scenario_id=self.scenario.id,
+            step=step.index,
+            profile=self.driver.plan.profile,
+            judges=judges,
+            expectation=expectation,
+            endpoint=endpoint.name,
+            response_type=endpoint.response,
+            schemas_dir=self.protocol.schemas_dir,
+            body=parse_body(exchange),
+            # A consumer counts as fresh only when this run generated its id.
+            sole_producer=consumer.startswith(self.book.prefix)
+            and self.producers_by_consumer.get(consumer) == {producer},
+            consumer_state=self.state_by_consumer.get(consumer),
+            clock_ms=self.driver.now_ms(),
+            skew_ms=self.driver.plan.skew_ms,
+        )
+        self.pairs.append((exchange, ctx))
+        names = STEP_CHECKS + self.protocol.passive_checks.get(endpoint.name, ()) + extra_checks
+        for name in dict.fromkeys(names):
+            check = EXCHANGE_CHECKS[name]
+            issues = check.func(exchange, ctx)
+            if issues is None:
+                continue
+            self.judged.update(check.requirements or judges)
+            self._record(issues, name, exchange, step.index, prefix)
+
+    def _record(
+        self, issues: Iterable[Issue], check: str, exchange: Exchange | None, step: int | None, prefix: str
+    ) -> None:
+        evidence = evidence_of(exchange) if exchange is not None else None
+        for issue in issues:
+            self.findings.append(
+                Finding(
+                    requirement_id=issue.requirement_id,
+                    kind=issue.kind,
+                    check=check,
+                    message=prefix + issue.message,
+                    expected=issue.expected,
+                    actual=issue.actual,
+                    scenario_id=self.scenario.id,
+                    step=step,
+                    evidence=evidence,
+                )
+            )

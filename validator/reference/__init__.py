@@ -1,0 +1,1 @@
+"""The built-in reference controller and its deliberately broken variants (mutants)."""

@@ -1,0 +1,121 @@
+"""Terminal output with rich: live progress while running, then a summary table and failures.
+
+This is the only module that draws to a terminal; it reads events and results, never runs anything.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from validator.events import (
+    Event,
+    Notice,
+    RunFinished,
+    RunStarted,
+    ScenarioFinished,
+    ScenarioStarted,
+    TargetUnreachable,
+)
+from validator.model import FindingKind, Level, RunResult, Status
+
+STATUS_STYLE = {
+    Status.PASS: "green",
+    Status.FAIL: "bold red",
+    Status.SKIP: "yellow",
+    Status.ERROR: "magenta",
+    Status.UNTESTED: "dim",
+}
+
+
+class LiveView:
+    """Consumes driver events and shows progress on a console (a bar on a terminal, lines elsewhere)."""
+
+    def __init__(self, console: Console, verbose: bool = False) -> None:
+        self.console = console
+        self.verbose = verbose
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+
+    def handle(self, event: Event) -> None:
+        """React to one event."""
+        if isinstance(event, RunStarted):
+            self.console.print(
+                f"[bold]nexus-validate[/] → {event.target}  (profile {event.profile}, {event.total} scenarios)"
+            )
+            if self.console.is_terminal:
+                self._progress = Progress(
+                    TextColumn("{task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(),
+                    console=self.console,
+                    transient=True,
+                )
+                self._progress.start()
+                self._task = self._progress.add_task("scenarios", total=event.total)
+        elif isinstance(event, Notice):
+            self.console.print(f"[yellow]note:[/] {event.message}", highlight=False)
+        elif isinstance(event, TargetUnreachable):
+            self.console.print(f"[bold red]target unreachable:[/] {event.reason}", highlight=False)
+        elif isinstance(event, ScenarioStarted):
+            if self._progress is not None and self._task is not None:
+                self._progress.update(self._task, description=event.scenario.id)
+        elif isinstance(event, ScenarioFinished):
+            if self._progress is not None and self._task is not None:
+                self._progress.advance(self._task)
+            status = event.result.status
+            if self.verbose or status in (Status.FAIL, Status.ERROR):
+                style = STATUS_STYLE[status]
+                self.console.print(Text.assemble((f"{status.value:>5} ", style), event.result.scenario.id))
+        elif isinstance(event, RunFinished):
+            self.stop()
+
+    def stop(self) -> None:
+        """Remove the progress bar."""
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+def render_summary(console: Console, result: RunResult, fail_on: Level) -> None:
+    """The per-area table, then every failing or erroring requirement with one line of evidence."""
+    table = Table(
+        title=f"{result.catalog.protocol_name} {result.catalog.protocol_version} — {result.target}",
+        title_justify="left",
+    )
+    table.add_column("area")
+    for status in Status:
+        table.add_column(status.value, justify="right", style=STATUS_STYLE[status])
+    by_area: dict[str, Counter[Status]] = {}
+    for rr in result.requirements:
+        by_area.setdefault(rr.requirement.area, Counter())[rr.status] += 1
+    for area, counts in by_area.items():
+        name = result.catalog.areas.get(area, area)
+        table.add_row(f"{area}  {name}", *[str(counts[s] or "") for s in Status])
+    console.print(table)
+    problems = [rr for rr in result.requirements if rr.status in (Status.FAIL, Status.ERROR)]
+    for rr in problems:
+        style = STATUS_STYLE[rr.status]
+        gating = rr.status is Status.FAIL and rr.level >= fail_on
+        marker = "✗" if gating else "·"
+        console.print(
+            Text.assemble(
+                (f"{marker} {rr.requirement.id} ", style), (f"{rr.level.name} ", "bold"), rr.requirement.title
+            )
+        )
+        first = next((f for f in rr.findings if f.kind is not FindingKind.NOTE), None)
+        if first is not None:
+            detail = first.message
+            if first.expected or first.actual:
+                detail += f" (expected {first.expected or '—'}, got {first.actual or '—'})"
+            more = len([f for f in rr.findings if f.kind is not FindingKind.NOTE]) - 1
+            suffix = f"  [+{more} more]" if more > 0 else ""
+            console.print(Text(f"    {first.scenario_id}: {detail}{suffix}", style="dim"), overflow="fold")
+    summary = result.summary()
+    line = "  ".join(f"{k} {v}" for k, v in summary.items())
+    console.print(f"\nrequirements: {line}   ({result.duration_s:.2f} s)", highlight=False)
