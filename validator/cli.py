@@ -213,13 +213,11 @@ def run(
     verbose: bool,
 ) -> None:
     """Validate a controller: replay the scenarios, judge every requirement, write reports."""
-    from rich.console import Console
-
     from validator.adapters import AdapterOptions, build_adapter
     from validator.driver import Driver, RunPlan
     from validator.events import RunFinished
     from validator.reporting import render_json
-    from validator.reporting.terminal import LiveView, render_summary
+    from validator.reporting.terminal import LiveView, make_console, render_summary
 
     protocol, scenarios = _load(protocol_id, scenario_paths)
     try:
@@ -245,7 +243,7 @@ def run(
         adapter = build_adapter(target, protocol, options)
     except TargetError as exc:
         _die(str(exc))
-    console = Console(stderr=str(report_json) == "-")
+    console = make_console(stderr=str(report_json) == "-")
     view = LiveView(console, verbose=verbose)
     plan = RunPlan(protocol=protocol, scenarios=chosen, profile=profile, target=target, skew_ms=int(clock_skew * 1000))
     result: RunResult | None = None
@@ -292,39 +290,26 @@ def _write_report(path: Path, text: str, console: Any) -> None:
 @click.option("--mutants", is_flag=True, help="List the built-in mutant controllers instead.")
 def list_command(protocol_id: str, mutants: bool) -> None:
     """List the requirement catalog (or the mutant gallery)."""
-    from rich.console import Console
-    from rich.table import Table
+    from validator.reporting.terminal import make_console, render_catalog, render_rows
 
-    console = Console()
+    console = make_console()
     if mutants:
         from validator.reference.mutants import MUTANTS
 
-        table = Table("mutant", "breaks", "what is wrong with it")
+        rows = []
         for m in MUTANTS.values():
             breaks = ", ".join(sorted(m.breaks)) or "(nothing in the default profile)"
             if m.strict_breaks is not None:
                 breaks += f"; strict: {', '.join(sorted(m.strict_breaks))}"
-            table.add_row(m.name, breaks + (" (with a token)" if m.needs_token else ""), m.summary)
-        console.print(table)
+            rows.append((m.name, breaks + (" (with a token)" if m.needs_token else ""), m.summary))
+        render_rows(console, ("mutant", "breaks", "what is wrong with it"), rows)
         return
     protocol, scenarios = _load(protocol_id, ())
     counts: dict[str, int] = {}
     for s in scenarios:
         for rid in s.covers:
             counts[rid] = counts.get(rid, 0) + 1
-    table = Table(
-        "id",
-        "level",
-        "role",
-        "title",
-        "scenarios",
-        title=f"{protocol.catalog.protocol_name} {protocol.catalog.protocol_version}",
-        title_justify="left",
-    )
-    for req in protocol.catalog.requirements:
-        level = req.level.name + (f" ({req.strict_level.name} strict)" if req.strict_level else "")
-        table.add_row(req.id, level, req.role, req.title, str(counts.get(req.id, 0)))
-    console.print(table)
+    render_catalog(console, protocol.catalog, counts)
 
 
 @main.command()

@@ -21,7 +21,6 @@ from validator import TOOL_NAME, __version__
 from validator.adapters.base import Adapter
 from validator.checks import EXCHANGE_CHECKS, SCENARIO_CHECKS, STEP_CHECKS
 from validator.checks.base import CheckContext, Issue, parse_body
-from validator.checks.evidence import evidence_of
 from validator.events import (
     Event,
     Notice,
@@ -31,6 +30,7 @@ from validator.events import (
     ScenarioStarted,
     TargetUnreachable,
 )
+from validator.evidence import evidence_of
 from validator.messages import IdBook, build_message, encode, fill
 from validator.model import Exchange, Expectation, Finding, FindingKind, Request, Scenario, ScenarioResult, Status, Step
 from validator.protocol import Protocol
@@ -61,6 +61,7 @@ class Driver:
         self.run_tag = plan.run_tag or secrets.token_hex(3)
         self._probe_count = 0
         self._target_down: str | None = None
+        self.preflight_status: int | None = None
 
     def now_ms(self) -> int:
         """Validator clock in epoch milliseconds."""
@@ -110,10 +111,19 @@ class Driver:
         exchange = self.adapter.send(self.probe_request(IdBook(self.run_tag, -1)))
         if exchange.response is None and exchange.error_kind in ("connect", "timeout"):
             return exchange.error or "no answer"
+        self.preflight_status = exchange.response.status if exchange.response is not None else None
         return ""
 
     def _probe_capabilities(self) -> list[str]:
         notes = []
+        status = self.preflight_status
+        if status is None or status // 100 != 2:
+            probe = self.plan.protocol.endpoints[self.plan.protocol.probe_endpoint]
+            notes.append(
+                f"a valid {self.plan.protocol.probe_message} to {probe.method} {probe.name} was answered "
+                f"{status if status is not None else 'with no response'}, not 2xx: check the target URL, "
+                "--path and the token; most results of this run will be failures"
+            )
         hook = self.plan.protocol.state_hook
         if hook is not None and "state-hook" in self.adapter.capabilities:
             exchange = self.adapter.set_consumer_state(f"nv{self.run_tag}-hookprobe", 0, 1000)

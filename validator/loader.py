@@ -164,6 +164,9 @@ def _step(
             errs.append(InputError(f"unknown check {name!r}", where))
     if "judges" in raw:
         judges = tuple(raw["judges"])
+        for rid in judges:
+            if rid not in protocol.catalog.ids:
+                errs.append(InputError(f"unknown requirement id {rid!r} in judges", where))
     else:
         # By default the expectation judges what the scenario covers that no dedicated check of this step judges.
         names = list(STEP_CHECKS) + list(protocol.passive_checks.get(endpoint, ())) + list(raw.get("checks", ()))
@@ -173,9 +176,6 @@ def _step(
         judges = tuple(r for r in covers if r not in dedicated)
         if not judges:
             errs.append(InputError("the step's expectation judges nothing: name the ids in judges:", where))
-    for rid in judges:
-        if rid not in protocol.catalog.ids:
-            errs.append(InputError(f"unknown requirement id {rid!r} in judges", where))
     raw_body: bytes | None = None
     if "raw" in raw:
         raw_body = str(raw["raw"]).encode("utf-8")

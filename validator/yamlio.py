@@ -24,8 +24,14 @@ class LineList(list[Any]):
     item_lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader whose containers carry line numbers."""
+# The C parser (libyaml) is several times faster; the pure-Python one is the fallback.
+_SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_SafeBase):  # type: ignore[valid-type, misc]
+    """A safe loader whose containers carry line numbers."""
+
+    source_name = "<yaml>"
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
@@ -36,10 +42,10 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, (str, int, float, bool)) and key is not None:
-            raise InputError("mapping keys must be scalars", f"{node.start_mark.name}:{key_node.start_mark.line + 1}")
+            raise InputError("mapping keys must be scalars", f"{loader.source_name}:{key_node.start_mark.line + 1}")
         skey = str(key) if not isinstance(key, str) else key
         if skey in result:
-            raise InputError(f"duplicate key {skey!r}", f"{node.start_mark.name}:{key_node.start_mark.line + 1}")
+            raise InputError(f"duplicate key {skey!r}", f"{loader.source_name}:{key_node.start_mark.line + 1}")
         result[skey] = loader.construct_object(value_node, deep=True)
         result.key_lines[skey] = key_node.start_mark.line + 1
     return result
@@ -82,7 +88,7 @@ def _make_loader(path: Path) -> type[_LineLoader]:
     class _Named(_LineLoader):
         def __init__(self, stream: Any) -> None:
             super().__init__(stream)
-            self.name = name
+            self.source_name = name
 
     return _Named
 

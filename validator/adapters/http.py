@@ -10,7 +10,7 @@ from functools import partial
 import httpx
 
 from validator.adapters.base import Adapter
-from validator.checks.evidence import redact
+from validator.evidence import redact
 from validator.model import Exchange, Request, Response
 
 DEFAULT_TIMEOUT_S = 5.0

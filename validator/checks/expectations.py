@@ -11,6 +11,9 @@ from collections.abc import Iterable
 from validator.checks.base import NO_JSON, CheckContext, Issue, is_json_content_type, status_class
 from validator.model import Exchange, FindingKind
 
+# Statuses that reject the request line, not the message: they cannot count as rejecting invalid input.
+NOT_A_REJECTION = frozenset({404, 405, 501})
+
 
 def _no_answer(exchange: Exchange) -> str:
     return f"no answer: {exchange.error or 'transport failure'}"
@@ -50,6 +53,16 @@ def check_expectation(exchange: Exchange, ctx: CheckContext) -> Iterable[Issue] 
                     requirement_id=rid,
                     message=f"{what}: valid input was not accepted",
                     expected="2xx",
+                    actual=str(status),
+                )
+            )
+        elif exp.kind == "reject" and status in NOT_A_REJECTION:
+            issues.append(
+                Issue(
+                    requirement_id=rid,
+                    message=f"{what}: answered {status}, which says the path or method is not served, "
+                    "not that the input is invalid (check --path)",
+                    expected="4xx rejection of the input",
                     actual=str(status),
                 )
             )

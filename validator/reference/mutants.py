@@ -280,7 +280,7 @@ class FailsUnderConcurrency(ReferenceController):
             self._in_flight += 1
             overlapped = self._in_flight > 1
         try:
-            time.sleep(0.02)
+            time.sleep(0.003)
             if overlapped:
                 return self.error_reply(503, "scratch buffer busy")
             return super().handle(method, path, headers, body)

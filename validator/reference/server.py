@@ -14,6 +14,9 @@ READ_LIMIT = 8 * 1024 * 1024
 class _Handler(BaseHTTPRequestHandler):
     server: ControllerServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in one write with Nagle off; otherwise delayed ACKs add ~40 ms per request.
+    disable_nagle_algorithm = True
+    wbufsize = -1
 
     def _serve(self) -> None:
         length_text = self.headers.get("Content-Length", "0") or "0"

@@ -6,6 +6,7 @@ This is the only module that draws to a terminal; it reads events and results, n
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -21,7 +22,7 @@ from validator.events import (
     ScenarioStarted,
     TargetUnreachable,
 )
-from validator.model import FindingKind, Level, RunResult, Status
+from validator.model import Catalog, FindingKind, Level, RunResult, Status
 
 STATUS_STYLE = {
     Status.PASS: "green",
@@ -119,3 +120,34 @@ def render_summary(console: Console, result: RunResult, fail_on: Level) -> None:
     summary = result.summary()
     line = "  ".join(f"{k} {v}" for k, v in summary.items())
     console.print(f"\nrequirements: {line}   ({result.duration_s:.2f} s)", highlight=False)
+
+
+def make_console(stderr: bool = False) -> Console:
+    """The console every command draws on (stderr when stdout carries a report)."""
+    return Console(stderr=stderr)
+
+
+def render_catalog(console: Console, catalog: Catalog, coverage: dict[str, int]) -> None:
+    """The requirement catalog as a table, with how many scenarios cover each id."""
+    table = Table(
+        "id",
+        "level",
+        "role",
+        "title",
+        "scenarios",
+        title=f"{catalog.protocol_name} {catalog.protocol_version}",
+        title_justify="left",
+    )
+    for req in catalog.requirements:
+        level = req.level.name + (f" ({req.strict_level.name} strict)" if req.strict_level else "")
+        count = coverage.get(req.id, 0)
+        table.add_row(req.id, level, req.role, req.title, str(count) if count else "[dim]0[/]")
+    console.print(table)
+
+
+def render_rows(console: Console, headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    """A plain table of text rows."""
+    table = Table(*headers)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)

@@ -1,0 +1,44 @@
+"""Run a whole validation without a terminal: the library entry point (used by selftest and tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from validator.adapters import AdapterOptions, build_adapter
+from validator.driver import Driver, RunPlan
+from validator.errors import InputError
+from validator.events import Event, RunFinished
+from validator.loader import load_scenarios
+from validator.model import RunResult, Scenario
+from validator.protocol import load_protocol
+
+
+def validate(
+    target: str,
+    *,
+    protocol_id: str = "backpressure",
+    profile: str = "default",
+    options: AdapterOptions | None = None,
+    scenarios: tuple[Scenario, ...] | None = None,
+    on_event: Callable[[Event], None] | None = None,
+) -> RunResult:
+    """Validate ``target`` with the shipped scenarios (or the given ones) and return the result."""
+    protocol = load_protocol(protocol_id)
+    if scenarios is None:
+        loaded = load_scenarios(protocol)
+        if loaded.errors:
+            raise loaded.errors[0]
+        scenarios = loaded.scenarios
+    if not scenarios:
+        raise InputError("no scenarios to run")
+    adapter = build_adapter(target, protocol, options or AdapterOptions())
+    plan = RunPlan(protocol=protocol, scenarios=scenarios, profile=profile, target=target)
+    try:
+        for event in Driver(plan, adapter).run():
+            if on_event is not None:
+                on_event(event)
+            if isinstance(event, RunFinished):
+                return event.result
+    finally:
+        adapter.close()
+    raise AssertionError("the driver ended without RunFinished")  # pragma: no cover - driver contract
