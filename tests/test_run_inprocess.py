@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -130,3 +132,38 @@ def test_fresh_ids_isolate_runs() -> None:
         )
         result = next(e.result for e in Driver(plan, adapter).run() if isinstance(e, RunFinished))
         assert failing(result) == set()
+
+
+def test_parallel_batch_never_judges_exact_rate_as_if_alone(tmp_path: Path) -> None:
+    """Regression: in a parallel batch the first answer judged may come from a request the target saw last."""
+    import time as _time
+
+    from validator.adapters.builtin import controller_transport
+    from validator.adapters.http import HttpAdapter
+    from validator.driver import Driver, RunPlan
+    from validator.events import RunFinished
+    from validator.loader import load_scenarios
+    from validator.protocol import load_protocol
+    from validator.reference.controller import ReferenceController
+
+    class FirstProducerLate(ReferenceController):
+        def capacity(self, msg: dict[str, Any]) -> Any:
+            if str(msg.get("producer_id", "")).endswith("-p-0"):
+                _time.sleep(0.05)  # the others of the batch are active by now
+            return super().capacity(msg)
+
+    path = tmp_path / "batch.yaml"
+    path.write_text(
+        "scenarios:\n  - id: backpressure/x/batch\n    title: batch\n    covers: [BP-ROB-02]\n    steps:\n"
+        "      - {send: capacity, message: CapacitySignal, set: {producer_id: '{{producer.i}}'},"
+        " repeat: 8, parallel: 8, expect: accept}\n"
+    )
+    protocol = load_protocol()
+    loaded = load_scenarios(protocol, [path])
+    assert not loaded.errors
+    routes = {n: (e.method, e.path) for n, e in protocol.endpoints.items()}
+    adapter = HttpAdapter("http://late.test", routes=routes, transport=controller_transport(FirstProducerLate()))
+    plan = RunPlan(protocol=protocol, scenarios=loaded.scenarios, target="late")
+    result = next(e.result for e in Driver(plan, adapter).run() if isinstance(e, RunFinished))
+    assert failing(result) == set()
+    assert statuses(result)["BP-ROB-02"] is Status.PASS

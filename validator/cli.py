@@ -345,6 +345,42 @@ def explain(requirement_id: str, protocol_id: str) -> None:
         click.echo("  none yet: this requirement is reported as untested")
 
 
+@main.command()
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per CPU).")
+@click.option(
+    "--scenarios",
+    "scenario_paths",
+    multiple=True,
+    metavar="PATH",
+    help="Scenario files or directories to use instead of the shipped ones (repeatable).",
+)
+def selftest(jobs: int | None, scenario_paths: tuple[str, ...]) -> None:
+    """Prove every check can fail: run the suite against the reference and every mutant.
+
+    Exits 1 if the reference fails anything, a mutant survives, a mutant fails ids it does not
+    declare, or a testable requirement is killed by no mutant.
+    """
+    from validator.reporting.terminal import make_console, render_selftest
+    from validator.selftest import plan_cases, run_selftest
+
+    paths = tuple(str(p) for p in _scenario_paths(scenario_paths)) if scenario_paths else ()
+    if paths:
+        _load("backpressure", tuple(paths))  # report broken files once, here, with exit 2
+    console = make_console()
+    cases = plan_cases()
+    done = 0
+
+    def progress(outcome: Any) -> None:
+        nonlocal done
+        done += 1
+        mark = "ok" if outcome.ok else "MISMATCH"
+        console.print(f"[{done}/{len(cases)}] {outcome.case.name} ({outcome.case.profile}): {mark}", highlight=False)
+
+    result = run_selftest(jobs=jobs, scenario_paths=paths, cases=cases, on_outcome=progress)
+    render_selftest(console, result)
+    sys.exit(EXIT_OK if result.ok else EXIT_FAILURES)
+
+
 @main.command("serve-reference")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="0 picks a free port.")

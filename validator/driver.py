@@ -303,6 +303,10 @@ class _ScenarioRun:
                 exchanges = list(pool.map(go, built))
         else:
             exchanges = [go(item) for item in built]
+        # Register every flow of the batch before judging any answer: in a parallel batch the target may
+        # have seen all of them before the first answer is judged.
+        for exchange in exchanges:
+            self._note_flow(exchange)
         expectation = step.expectation(self.driver.plan.profile)
         prefix = f"step {step.index + 1} ({step_label(step)}): "
         for exchange in exchanges:
@@ -312,9 +316,19 @@ class _ScenarioRun:
         request = self.driver.probe_request(self.book)
         exchange = self.driver.adapter.send(request)
         exchange = replace(exchange, message_sent=json.loads(request.body or b"{}"))
+        self._note_flow(exchange)
         self._evaluate(
             exchange, step, ACCEPT, self.protocol.probe_judges, (), f"liveness probe after step {step.index + 1}: "
         )
+
+    def _note_flow(self, exchange: Exchange) -> None:
+        """Remember which producers this scenario has signalled on which consumer (accepted or not)."""
+        sent = exchange.message_sent
+        endpoint = self.protocol.endpoints[exchange.request.endpoint]
+        if endpoint.response and isinstance(sent, dict):
+            producer, consumer = sent.get("producer_id"), sent.get("consumer_id")
+            if isinstance(producer, str) and isinstance(consumer, str):
+                self.producers_by_consumer.setdefault(consumer, set()).add(producer)
 
     def _evaluate(
         self,
@@ -331,9 +345,6 @@ class _ScenarioRun:
         endpoint = self.protocol.endpoints[exchange.request.endpoint]
         sent = exchange.message_sent if isinstance(exchange.message_sent, dict) else {}
         producer, consumer = str(sent.get("producer_id", "")), str(sent.get("consumer_id", ""))
-        accepted = exchange.response is not None and exchange.response.status // 100 == 2
-        if accepted and endpoint.response and producer and consumer:
-            self.producers_by_consumer.setdefault(consumer, set()).add(producer)
         ctx = CheckContext(
             scenario_id=self.scenario.id,
             step=step.index,

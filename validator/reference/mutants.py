@@ -250,6 +250,15 @@ class NotFoundForOtherMethods(ReferenceController):
             raise Rejected("not found", 404)
 
 
+class MetricsByPutOnly(ReferenceController):
+    """Takes MetricsReports by PUT and answers POST on /metrics with 405."""
+
+    def handle(self, method: str, path: str, headers: Any, body: bytes) -> Reply:
+        if path.split("?", 1)[0] == "/metrics" and method in ("POST", "PUT"):
+            method = {"POST": "PUT", "PUT": "POST"}[method]
+        return super().handle(method, path, headers, body)
+
+
 class TextPlainSuccess(ReferenceController):
     def json_reply(self, status: int, body: Any, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
         reply = super().json_reply(status, body, headers)
@@ -382,6 +391,12 @@ MUTANTS: dict[str, Mutant] = {
         _m("state-hook-ignored", StateHookIgnored, {"BP-ALG-04"}, "accepts the state hook but never applies it"),
         _m("no-state-hook", NoStateHook, set(), "has no test hook (hook scenarios are skipped)"),
         _m("404-for-other-methods", NotFoundForOtherMethods, {"BP-HTTP-03"}, "answers 404 instead of 405"),
+        _m(
+            "metrics-put-only",
+            MetricsByPutOnly,
+            {"BP-HTTP-01", "BP-MR-01", "BP-MR-02", "BP-MR-03", "BP-ERR-02", "BP-ROB-02"},
+            "takes MetricsReports by PUT, refuses POST",
+        ),
         _m("text-plain-success", TextPlainSuccess, {"BP-HTTP-02"}, "labels JSON answers text/plain"),
         _m("no-health", NoHealth, {"BP-HTTP-04"}, "has no health path"),
         _m("no-body-limit", NoBodyLimit, {"BP-HTTP-05"}, "accepts bodies of any size"),

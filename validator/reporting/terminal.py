@@ -23,6 +23,7 @@ from validator.events import (
     TargetUnreachable,
 )
 from validator.model import Catalog, FindingKind, Level, RunResult, Status
+from validator.selftest import SelftestResult
 
 STATUS_STYLE = {
     Status.PASS: "green",
@@ -151,3 +152,50 @@ def render_rows(console: Console, headers: tuple[str, ...], rows: Sequence[tuple
     for row in rows:
         table.add_row(*row)
     console.print(table)
+
+
+def render_selftest(console: Console, result: SelftestResult) -> None:
+    """The mutant × expected/actual matrix, then the mutation score and any unkilled requirement."""
+    table = Table(
+        "target",
+        "profile",
+        "expected to fail",
+        "actually failed",
+        "result",
+        "s",
+        title="selftest",
+        title_justify="left",
+    )
+    for outcome in result.outcomes:
+        case = outcome.case
+        if outcome.problem:
+            verdict = f"[magenta]{outcome.problem}[/]"
+        elif outcome.ok:
+            verdict = "[green]exact[/]" if case.expected else "[green]clean[/]"
+        else:
+            parts = []
+            if outcome.missed:
+                parts.append(f"survived: {', '.join(sorted(outcome.missed))}")
+            if outcome.unexpected:
+                parts.append(f"also failed: {', '.join(sorted(outcome.unexpected))}")
+            if outcome.errors:
+                parts.append(f"errors: {', '.join(sorted(outcome.errors))}")
+            verdict = "[bold red]" + "; ".join(parts) + "[/]"
+        table.add_row(
+            case.name,
+            case.profile,
+            ", ".join(sorted(case.expected)) or "—",
+            ", ".join(sorted(outcome.failing)) or "—",
+            verdict,
+            f"{outcome.duration_s:.2f}",
+        )
+    console.print(table)
+    mutants = len({o.case.name for o in result.outcomes if o.case.name != "reference"})
+    killed = len(result.testable & result.killed)
+    console.print(
+        f"mutants: {mutants}   testable requirements: {len(result.testable)}   killed: {killed}   "
+        f"mutation score: {result.score:.1%}   wall time: {result.duration_s:.1f} s",
+        highlight=False,
+    )
+    if result.unkilled:
+        console.print(f"[bold red]no mutant kills:[/] {', '.join(sorted(result.unkilled))}", highlight=False)
