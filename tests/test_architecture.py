@@ -72,7 +72,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 ONLY_IN: dict[str, tuple[str, ...]] = {
     "click": ("validator.cli",),
     "rich": ("validator.reporting.terminal",),
-    "httpx": ("validator.adapters.http", "validator.adapters.builtin"),
+    "httpx": ("validator.adapters.http", "validator.adapters.builtin", "validator.adapters.deadline"),
+    "httpcore": ("validator.adapters.deadline",),
 }
 
 

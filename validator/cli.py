@@ -22,12 +22,13 @@ EXIT_OK = 0
 EXIT_FAILURES = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
+EXIT_INTERRUPTED = 130
 DEFAULT_REPORT = Path("reports") / "nexus-validate.json"
 
 
 def exit_code(result: RunResult, fail_on: Level) -> int:
     """The one place outcomes become exit codes."""
-    if result.incomplete and any(n.startswith("target unreachable") for n in result.notes):
+    if result.unreachable:
         return EXIT_UNREACHABLE
     failing = [rr for rr in result.requirements if rr.status is Status.FAIL and rr.level >= fail_on]
     errored = [rr for rr in result.requirements if rr.status is Status.ERROR and rr.level >= fail_on]
@@ -192,6 +193,20 @@ def select_scenarios(
 )
 @click.option("--insecure", is_flag=True, help="Do not verify TLS certificates.")
 @click.option("--verbose", "-v", is_flag=True, help="Show every scenario's outcome as it finishes.")
+@click.option(
+    "--deadline",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    metavar="SECONDS",
+    help="Stop the whole run after this long; unfinished scenarios become errors and the report is marked incomplete.",
+)
+@click.option(
+    "--max-response-bytes",
+    type=click.IntRange(min=1024),
+    default=1024 * 1024,
+    show_default=True,
+    help="Read at most this much of any response body; the rest is discarded.",
+)
 def run(
     target: str,
     profile: str,
@@ -211,33 +226,22 @@ def run(
     report_json: Path,
     insecure: bool,
     verbose: bool,
+    deadline: float | None,
+    max_response_bytes: int,
 ) -> None:
     """Validate a controller: replay the scenarios, judge every requirement, write reports."""
-    from validator.adapters import AdapterOptions, build_adapter
+    from validator.adapters import build_adapter
     from validator.driver import Driver, RunPlan
     from validator.events import RunFinished
-    from validator.reporting import render_json
-    from validator.reporting.terminal import LiveView, make_console, render_summary
+    from validator.reporting.terminal import LiveView, make_console
 
     protocol, scenarios = _load(protocol_id, scenario_paths)
     try:
         chosen = select_scenarios(scenarios, select, deselect, include_slow)
     except SelectionError as exc:
         _die(str(exc))
-    route_overrides = _pairs(paths, "--path")
-    unknown = set(route_overrides) - set(protocol.endpoints)
-    if unknown:
-        _die(f"--path names unknown endpoint(s) {', '.join(sorted(unknown))} (known: {', '.join(protocol.endpoints)})")
-    extra = _pairs(headers, "--header")
-    extra.update({name: _env(var, "--header-env") for name, var in _pairs(header_envs, "--header-env").items()})
-    token = _env(token_env, "--token-env") if token_env else None
-    options = AdapterOptions(
-        paths=route_overrides,
-        state_hook_path=state_hook_path,
-        headers=extra,
-        token=token,
-        timeout_s=timeout,
-        verify_tls=not insecure,
+    options, secrets = build_adapter_options(
+        protocol, paths, state_hook_path, headers, header_envs, token_env, timeout, insecure, max_response_bytes
     )
     try:
         adapter = build_adapter(target, protocol, options)
@@ -245,27 +249,83 @@ def run(
         _die(str(exc))
     console = make_console(stderr=str(report_json) == "-")
     view = LiveView(console, verbose=verbose)
-    plan = RunPlan(protocol=protocol, scenarios=chosen, profile=profile, target=target, skew_ms=int(clock_skew * 1000))
+    notes = ("TLS certificate verification is off (--insecure)",) if insecure else ()
+    plan = RunPlan(
+        protocol=protocol,
+        scenarios=chosen,
+        profile=profile,
+        target=target,
+        skew_ms=int(clock_skew * 1000),
+        deadline_s=deadline,
+        secrets=secrets,
+        notes=notes,
+    )
+    driver = Driver(plan, adapter)
     result: RunResult | None = None
     try:
-        for event in Driver(plan, adapter).run():
+        for event in driver.run():
             view.handle(event)
             if isinstance(event, RunFinished):
                 result = event.result
     except KeyboardInterrupt:
         view.stop()
-        _die("interrupted", 130)
+        result = driver.result(interrupted="interrupted by the user; the report covers the scenarios that finished")
+        _finish(console, result, fail_on, report_json, forced_code=EXIT_INTERRUPTED)
     finally:
         adapter.close()
     assert result is not None
+    _finish(console, result, fail_on, report_json)
+
+
+def build_adapter_options(
+    protocol: Any,
+    paths: tuple[str, ...],
+    state_hook_path: str | None,
+    headers: tuple[str, ...],
+    header_envs: tuple[str, ...],
+    token_env: str | None,
+    timeout: float,
+    insecure: bool,
+    max_response_bytes: int,
+) -> tuple[Any, tuple[str, ...]]:
+    """Adapter options from the command line, and the secret values that must never be shown."""
+    from validator.adapters import AdapterOptions
+
+    route_overrides = _pairs(paths, "--path")
+    unknown = set(route_overrides) - set(protocol.endpoints)
+    if unknown:
+        _die(f"--path names unknown endpoint(s) {', '.join(sorted(unknown))} (known: {', '.join(protocol.endpoints)})")
+    extra = _pairs(headers, "--header")
+    from_env = {name: _env(var, "--header-env") for name, var in _pairs(header_envs, "--header-env").items()}
+    extra.update(from_env)
+    token = _env(token_env, "--token-env") if token_env else None
+    secrets = tuple(v for v in (token, *from_env.values()) if v)
+    options = AdapterOptions(
+        paths=route_overrides,
+        state_hook_path=state_hook_path,
+        headers=extra,
+        token=token,
+        timeout_s=timeout,
+        verify_tls=not insecure,
+        max_response_bytes=max_response_bytes,
+        secrets=secrets,
+    )
+    return options, secrets
+
+
+def _finish(console: Any, result: RunResult, fail_on: str, report_json: Path, forced_code: int | None = None) -> None:
+    from validator.reporting import render_json
+    from validator.reporting.terminal import render_summary
+
     level = Level.parse(fail_on)
     render_summary(console, result, level)
     _write_report(report_json, render_json(result), console)
-    code = exit_code(result, level)
+    code = forced_code if forced_code is not None else exit_code(result, level)
     verdict = {
         EXIT_OK: "[bold green]PASS[/]",
         EXIT_FAILURES: "[bold red]FAIL[/]",
         EXIT_UNREACHABLE: "[bold red]UNREACHABLE[/]",
+        EXIT_INTERRUPTED: "[bold yellow]INTERRUPTED[/]",
     }[code]
     console.print(f"verdict: {verdict} (fail-on {fail_on}, exit {code})")
     sys.exit(code)

@@ -30,9 +30,20 @@ from validator.events import (
     ScenarioStarted,
     TargetUnreachable,
 )
-from validator.evidence import evidence_of
+from validator.evidence import evidence_of, scrub_finding
 from validator.messages import IdBook, build_message, encode, fill
-from validator.model import Exchange, Expectation, Finding, FindingKind, Request, Scenario, ScenarioResult, Status, Step
+from validator.model import (
+    Exchange,
+    Expectation,
+    Finding,
+    FindingKind,
+    Request,
+    RunResult,
+    Scenario,
+    ScenarioResult,
+    Status,
+    Step,
+)
 from validator.protocol import Protocol
 from validator.results import build_run_result
 
@@ -49,6 +60,9 @@ class RunPlan:
     target: str = ""
     skew_ms: int = 300_000
     run_tag: str = ""
+    deadline_s: float | None = None
+    secrets: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 class Driver:
@@ -62,6 +76,12 @@ class Driver:
         self._probe_count = 0
         self._target_down: str | None = None
         self.preflight_status: int | None = None
+        self._results: list[ScenarioResult] = []
+        self._notes: list[str] = []
+        self._started = datetime.now(UTC).isoformat(timespec="seconds")
+        self._t0 = time.perf_counter()
+        self._unreachable = False
+        self._incomplete = False
 
     def now_ms(self) -> int:
         """Validator clock in epoch milliseconds."""
@@ -69,41 +89,55 @@ class Driver:
 
     def run(self) -> Iterator[Event]:
         """Execute the plan, yielding events; the last event is :class:`RunFinished`."""
-        started = datetime.now(UTC).isoformat(timespec="seconds")
-        t0 = time.perf_counter()
+        self._started = datetime.now(UTC).isoformat(timespec="seconds")
+        self._t0 = time.perf_counter()
+        deadline = None if self.plan.deadline_s is None else time.monotonic() + self.plan.deadline_s
+        self.adapter.limit_to(deadline)
         total = len(self.plan.scenarios)
         yield RunStarted(target=self.plan.target, total=total, profile=self.plan.profile)
-        results: list[ScenarioResult] = []
+        for note in self.plan.notes:
+            self._notes.append(note)
+            yield Notice(message=note)
         unreachable = self._preflight()
-        notes: list[str] = []
         if unreachable:
+            self._unreachable = True
             yield TargetUnreachable(reason=unreachable)
-            notes.append(f"target unreachable: {unreachable}")
-            results = [
-                self._not_run(s, Status.ERROR, f"target unreachable: {unreachable}") for s in self.plan.scenarios
-            ]
-        else:
-            for message in self._probe_capabilities():
-                notes.append(message)
-                yield Notice(message=message)
-            for index, scenario in enumerate(self.plan.scenarios):
-                yield ScenarioStarted(scenario=scenario, index=index, total=total)
-                result = self._run_scenario(scenario, index)
-                results.append(result)
-                yield ScenarioFinished(result=result, index=index, total=total)
-        run_result = build_run_result(
+            self._notes.append(f"target unreachable: {unreachable}")
+            reason = f"target unreachable: {unreachable}"
+            self._results = [self._not_run(s, Status.ERROR, reason) for s in self.plan.scenarios]
+            yield RunFinished(result=self.result())
+            return
+        for message in self._probe_capabilities():
+            self._notes.append(message)
+            yield Notice(message=message)
+        for index, scenario in enumerate(self.plan.scenarios):
+            if deadline is not None and time.monotonic() >= deadline and not self._target_down:
+                self._target_down = f"the run deadline of {self.plan.deadline_s:g} s passed before this scenario"
+                self._notes.append(f"run deadline of {self.plan.deadline_s:g} s reached; later scenarios did not run")
+                self._incomplete = True
+                yield Notice(message=self._notes[-1])
+            yield ScenarioStarted(scenario=scenario, index=index, total=total)
+            result = self._run_scenario(scenario, index)
+            self._results.append(result)
+            yield ScenarioFinished(result=result, index=index, total=total)
+        yield RunFinished(result=self.result())
+
+    def result(self, interrupted: str = "") -> RunResult:
+        """The run's result so far; with ``interrupted`` it is marked incomplete with that reason."""
+        notes = [*self._notes, interrupted] if interrupted else self._notes
+        return build_run_result(
             catalog=self.plan.protocol.catalog,
-            scenario_results=results,
+            scenario_results=self._results,
             profile=self.plan.profile,
             target=self.plan.target,
             tool=(TOOL_NAME, __version__),
-            started_at=started,
-            duration_s=time.perf_counter() - t0,
+            started_at=self._started,
+            duration_s=time.perf_counter() - self._t0,
             capabilities=tuple(sorted(self.adapter.capabilities)),
-            incomplete=bool(unreachable),
+            incomplete=self._incomplete or self._unreachable or bool(interrupted),
+            unreachable=self._unreachable,
             notes=tuple(notes),
         )
-        yield RunFinished(result=run_result)
 
     # ------------------------------------------------------------ preparation
     def _preflight(self) -> str:
@@ -260,7 +294,7 @@ class _ScenarioRun:
             return True
         got = exchange.response.status if exchange.response is not None else exchange.error
         for rid in self.scenario.covers:
-            self.findings.append(
+            self._add(
                 Finding(
                     requirement_id=rid,
                     kind=FindingKind.ERROR,
@@ -377,7 +411,7 @@ class _ScenarioRun:
     ) -> None:
         evidence = evidence_of(exchange) if exchange is not None else None
         for issue in issues:
-            self.findings.append(
+            self._add(
                 Finding(
                     requirement_id=issue.requirement_id,
                     kind=issue.kind,
@@ -390,3 +424,7 @@ class _ScenarioRun:
                     evidence=evidence,
                 )
             )
+
+    def _add(self, finding: Finding) -> None:
+        """Keep a finding, with every configured secret scrubbed from it (targets may echo credentials)."""
+        self.findings.append(scrub_finding(finding, self.driver.plan.secrets))

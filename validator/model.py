@@ -208,6 +208,7 @@ class Evidence:
     status: int | None = None
     response_headers: tuple[tuple[str, str], ...] = ()
     response_body: str = ""
+    response_truncated: bool = False
     transport_error: str | None = None
     elapsed_ms: float | None = None
 
@@ -267,6 +268,7 @@ class RunResult:
     scenarios: tuple[ScenarioResult, ...]
     capabilities: tuple[str, ...]
     incomplete: bool = False
+    unreachable: bool = False
     notes: tuple[str, ...] = ()
 
     def count(self, status: Status) -> int:

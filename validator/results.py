@@ -40,6 +40,7 @@ def build_run_result(
     duration_s: float,
     capabilities: tuple[str, ...] = (),
     incomplete: bool = False,
+    unreachable: bool = False,
     notes: tuple[str, ...] = (),
 ) -> RunResult:
     """One :class:`RequirementResult` per catalog id, in catalog order."""
@@ -81,5 +82,6 @@ def build_run_result(
         scenarios=results,
         capabilities=capabilities,
         incomplete=incomplete,
+        unreachable=unreachable,
         notes=notes,
     )

@@ -22,6 +22,8 @@ class AdapterOptions:
     token: str | None = None
     timeout_s: float = 5.0
     verify_tls: bool = True
+    max_response_bytes: int = 1024 * 1024
+    secrets: tuple[str, ...] = ()
 
 
 def build_adapter(target: str, protocol: Protocol, options: AdapterOptions) -> Adapter:
@@ -38,6 +40,8 @@ def build_adapter(target: str, protocol: Protocol, options: AdapterOptions) -> A
         "headers": options.headers,
         "token": options.token,
         "timeout_s": options.timeout_s,
+        "max_response_bytes": options.max_response_bytes,
+        "secrets": options.secrets,
     }
     if target.startswith("builtin:"):
         from validator.adapters.builtin import IN_PROCESS_BASE, controller_for, controller_transport

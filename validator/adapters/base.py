@@ -28,6 +28,9 @@ class Adapter(ABC):
     def set_consumer_state(self, consumer_id: str, current_load: int, max_capacity: int) -> Exchange:
         """Ask the target, through its test hook, to take on a consumer state."""
 
+    def limit_to(self, deadline: float | None) -> None:  # noqa: B027 - optional override
+        """Never let a request run past this ``time.monotonic()`` instant (the run's deadline)."""
+
     def mark_state_hook(self, available: bool) -> None:  # noqa: B027 - optional override
         """Record whether the target's state hook answered the capability probe."""
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from functools import partial
 
 import httpx
 
 from validator.adapters.base import Adapter
+from validator.adapters.deadline import DeadlineTransport, request_deadline
 from validator.evidence import redact
 from validator.model import Exchange, Request, Response
 
@@ -33,21 +33,24 @@ class HttpAdapter(Adapter):
         transport: httpx.BaseTransport | None = None,
         verify: bool = True,
         description: str = "",
+        secrets: tuple[str, ...] = (),
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.routes = dict(routes)
         self.state_hook = state_hook
         self.token = token
+        self.secrets = tuple(v for v in (token, *secrets) if v)
         self.max_response_bytes = max_response_bytes
         self.description = description or self.base_url
         self._extra_headers = dict(headers or {})
         self._hook_available = state_hook is not None
+        self.timeout_s = timeout_s
+        self._run_deadline: float | None = None
+        limits = httpx.Limits(max_connections=32, max_keepalive_connections=16)
         self._client = httpx.Client(
-            transport=transport,
+            transport=transport or DeadlineTransport(verify=verify, limits=limits),
             timeout=httpx.Timeout(timeout_s),
-            follow_redirects=False,
-            verify=verify,
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+            follow_redirects=False,  # a redirect is an answer to judge, never followed (no loops)
         )
 
     @property
@@ -59,6 +62,10 @@ class HttpAdapter(Adapter):
         if self._hook_available:
             caps.add("state-hook")
         return frozenset(caps)
+
+    def limit_to(self, deadline: float | None) -> None:
+        """Never let a request run past this ``time.monotonic()`` instant."""
+        self._run_deadline = deadline
 
     def mark_state_hook(self, available: bool) -> None:
         """Record the outcome of the state-hook probe."""
@@ -75,8 +82,7 @@ class HttpAdapter(Adapter):
             headers["Authorization"] = "Bearer nexus-validate-wrong-token"
         return headers
 
-    def send(self, request: Request) -> Exchange:
-        """Perform one request; transport failures are recorded, not raised."""
+    def _route(self, request: Request) -> tuple[str, str]:
         if request.endpoint == "state_hook":
             if self.state_hook is None:
                 raise ValueError("this target has no state hook configured")
@@ -85,46 +91,28 @@ class HttpAdapter(Adapter):
             method, path = self.routes[request.endpoint]
         for key, value in request.path_params.items():
             path = path.replace("{" + key + "}", value)
-        url = self.base_url + path
-        method = request.method or method
+        return request.method or method, self.base_url + path
+
+    def send(self, request: Request) -> Exchange:
+        """Perform one request; transport failures are recorded, not raised."""
+        method, url = self._route(request)
         headers = self._headers(request)
-        sent = tuple(redact(tuple(headers.items()), (self.token or "",)))
+        sent = redact(tuple(headers.items()), self.secrets)
         start = time.perf_counter()
-        failed = partial(self._failed, request, method, url, sent, start)
-        try:
-            with self._client.stream(method, url, content=request.body, headers=headers) as resp:
-                body, truncated = self._read(resp)
-                response = Response(
-                    status=resp.status_code, headers=tuple(resp.headers.multi_items()), body=body, truncated=truncated
-                )
-        except httpx.TimeoutException as exc:
-            return failed("timeout", f"timed out ({type(exc).__name__})")
-        except httpx.ConnectError as exc:
-            return failed("connect", f"connection failed: {exc}")
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            return failed("dropped", f"connection dropped: {exc or type(exc).__name__}")
-        except httpx.HTTPError as exc:
-            return failed("protocol", f"{type(exc).__name__}: {exc}")
-        elapsed = (time.perf_counter() - start) * 1000
-        return Exchange(
-            request=request, method=method, url=url, sent_headers=sent, response=response, elapsed_ms=elapsed
+        total = self.timeout_s
+        if self._run_deadline is not None:
+            total = min(total, self._run_deadline - time.monotonic())
+        outcome = (
+            self._perform(method, url, request.body, headers, total)
+            if total > 0
+            else ("deadline", "the run deadline passed before this request")
         )
-
-    def _read(self, resp: httpx.Response) -> tuple[bytes, bool]:
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in resp.iter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > self.max_response_bytes:
-                return b"".join(chunks)[: self.max_response_bytes], True
-        return b"".join(chunks), False
-
-    @staticmethod
-    def _failed(
-        request: Request, method: str, url: str, sent: tuple[tuple[str, str], ...], start: float, kind: str, text: str
-    ) -> Exchange:
         elapsed = (time.perf_counter() - start) * 1000
+        if isinstance(outcome, Response):
+            return Exchange(
+                request=request, method=method, url=url, sent_headers=sent, response=outcome, elapsed_ms=elapsed
+            )
+        kind, text = outcome
         return Exchange(
             request=request,
             method=method,
@@ -135,6 +123,35 @@ class HttpAdapter(Adapter):
             error=text,
             elapsed_ms=elapsed,
         )
+
+    def _perform(
+        self, method: str, url: str, body: bytes | None, headers: dict[str, str], total: float
+    ) -> Response | tuple[str, str]:
+        """The response, or (error kind, description) for whatever went wrong on the wire."""
+        try:
+            with request_deadline(total), self._client.stream(method, url, content=body, headers=headers) as resp:
+                data, truncated = self._read(resp)
+                return Response(
+                    status=resp.status_code, headers=tuple(resp.headers.multi_items()), body=data, truncated=truncated
+                )
+        except httpx.TimeoutException as exc:
+            return "timeout", f"no complete answer within {total:.3g} s ({type(exc).__name__})"
+        except httpx.ConnectError as exc:
+            return "connect", f"connection failed: {exc}"
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            return "dropped", f"connection dropped: {exc or type(exc).__name__}"
+        except Exception as exc:
+            return "protocol", f"unreadable answer: {type(exc).__name__}: {exc}"
+
+    def _read(self, resp: httpx.Response) -> tuple[bytes, bool]:
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in resp.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > self.max_response_bytes:
+                return b"".join(chunks)[: self.max_response_bytes], True
+        return b"".join(chunks), False
 
     def set_consumer_state(self, consumer_id: str, current_load: int, max_capacity: int) -> Exchange:
         """PUT the state to the hook path."""

@@ -65,6 +65,7 @@ def report_dict(result: RunResult) -> dict[str, Any]:
         "started_at": result.started_at,
         "duration_s": result.duration_s,
         "incomplete": result.incomplete,
+        "unreachable": result.unreachable,
         "capabilities": list(result.capabilities),
         "notes": list(result.notes),
         "summary": result.summary(),
