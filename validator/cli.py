@@ -327,7 +327,9 @@ def _finish(console: Any, result: RunResult, fail_on: str, report_json: Path, fo
         EXIT_UNREACHABLE: "[bold red]UNREACHABLE[/]",
         EXIT_INTERRUPTED: "[bold yellow]INTERRUPTED[/]",
     }[code]
-    console.print(f"verdict: {verdict} (fail-on {fail_on}, exit {code})")
+    below = [rr for rr in result.requirements if rr.status is Status.FAIL and rr.level < level]
+    note = f"; {len(below)} failure(s) below the gate" if below else ""
+    console.print(f"verdict: {verdict} (fail-on {fail_on}{note}, exit {code})")
     sys.exit(code)
 
 

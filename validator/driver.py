@@ -409,8 +409,10 @@ class _ScenarioRun:
     def _record(
         self, issues: Iterable[Issue], check: str, exchange: Exchange | None, step: int | None, prefix: str
     ) -> None:
-        evidence = evidence_of(exchange) if exchange is not None else None
+        evidence = None
         for issue in issues:
+            if evidence is None and exchange is not None:
+                evidence = evidence_of(exchange)
             self._add(
                 Finding(
                     requirement_id=issue.requirement_id,

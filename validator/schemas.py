@@ -58,13 +58,32 @@ def _registry(schemas_subdir: str) -> tuple[Registry, dict[str, Any]]:
     return registry, by_title
 
 
+def _inline_refs(node: Any, by_name: dict[str, Any]) -> Any:
+    """Replace ``{"$ref": "file.schema.json#/$defs/x"}`` with the definition itself.
+
+    Resolving references through the registry on every validation dominates the cost of
+    checking a small message; the shipped schemas only refer to sibling files' ``$defs``.
+    """
+    if isinstance(node, list):
+        return [_inline_refs(item, by_name) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and len(node) == 1 and "#/$defs/" in ref:
+        file_part, _, def_name = ref.partition("#/$defs/")
+        target = by_name.get(file_part.removesuffix(".schema.json"))
+        if target is not None and def_name in target.get("$defs", {}):
+            return _inline_refs(target["$defs"][def_name], by_name)
+    return {key: _inline_refs(value, by_name) for key, value in node.items()}
+
+
 @lru_cache(maxsize=64)
 def message_validator(schemas_subdir: str, message_type: str) -> Any:
     """A compiled validator for one message type of one protocol."""
     registry, by_title = _registry(schemas_subdir)
     if message_type not in by_title:
         raise InputError(f"no schema for message type {message_type!r} in schemas/{schemas_subdir}")
-    return StrictValidator(by_title[message_type], registry=registry)
+    return StrictValidator(_inline_refs(by_title[message_type], by_title), registry=registry)
 
 
 def message_types(schemas_subdir: str) -> tuple[str, ...]:

@@ -84,11 +84,13 @@ class DeadlineBackend(httpcore.SyncBackend):
 class DeadlineTransport(httpx.HTTPTransport):
     """httpx's HTTP transport on a :class:`DeadlineBackend` (HTTP/1.1, no proxy)."""
 
-    def __init__(self, *, verify: bool, limits: httpx.Limits) -> None:
-        super().__init__(verify=verify, limits=limits)
-        # The pool is rebuilt on our backend; handle_request() only uses it through _pool.
+    def __init__(self, *, verify: bool, limits: httpx.Limits, tls: bool = True) -> None:
+        # verify=False keeps the base class from loading a CA bundle we would throw away.
+        super().__init__(verify=False, limits=limits)
+        # The pool is rebuilt on our backend; handle_request() only uses it through _pool. Loading the CA
+        # bundle costs ~20 ms, so plain-HTTP targets skip it.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify),
+            ssl_context=httpx.create_ssl_context(verify=verify) if tls else None,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

@@ -48,7 +48,8 @@ class HttpAdapter(Adapter):
         self._run_deadline: float | None = None
         limits = httpx.Limits(max_connections=32, max_keepalive_connections=16)
         self._client = httpx.Client(
-            transport=transport or DeadlineTransport(verify=verify, limits=limits),
+            transport=transport
+            or DeadlineTransport(verify=verify, limits=limits, tls=self.base_url.startswith("https:")),
             timeout=httpx.Timeout(timeout_s),
             follow_redirects=False,  # a redirect is an answer to judge, never followed (no loops)
         )
