@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from validator.adapters import AdapterOptions
-from validator.model import RunResult, Status
+from validator.gate import evaluate_gate
+from validator.model import Level, RunResult, Status
 from validator.reference.mutants import MUTANTS
-from validator.reporting import render_json
+from validator.reporting import build_report, render_json
 from validator.runner import validate
 
 LATER_FAMILIES = ("BP-RL-", "BP-RSP-", "BP-FAIR-")
@@ -95,7 +96,7 @@ def test_strict_profile_raises_levels(reference_result: RunResult) -> None:
 
 
 def test_json_report_contract(reference_result: RunResult) -> None:
-    report = json.loads(render_json(reference_result))
+    report = json.loads(render_json(build_report(reference_result, evaluate_gate(reference_result, Level.MUST))))
     for key in ("tool", "protocol", "profile", "target", "started_at", "duration_s", "summary", "requirements"):
         assert key in report
     assert report["tool"]["name"] == "nexus-validate"

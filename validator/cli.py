@@ -16,23 +16,10 @@ import click
 
 from validator import TOOL_NAME, __version__
 from validator.errors import InputError, SelectionError, TargetError, ValidatorError
-from validator.model import Level, RunResult, Status
+from validator.gate import EXIT_FAILURES, EXIT_OK, EXIT_USAGE
+from validator.model import Level, RunResult
 
-EXIT_OK = 0
-EXIT_FAILURES = 1
-EXIT_USAGE = 2
-EXIT_UNREACHABLE = 3
-EXIT_INTERRUPTED = 130
 DEFAULT_REPORT = Path("reports") / "nexus-validate.json"
-
-
-def exit_code(result: RunResult, fail_on: Level) -> int:
-    """The one place outcomes become exit codes."""
-    if result.unreachable:
-        return EXIT_UNREACHABLE
-    failing = [rr for rr in result.requirements if rr.status is Status.FAIL and rr.level >= fail_on]
-    errored = [rr for rr in result.requirements if rr.status is Status.ERROR and rr.level >= fail_on]
-    return EXIT_FAILURES if failing or errored else EXIT_OK
 
 
 def _die(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -191,6 +178,24 @@ def select_scenarios(
     show_default=True,
     help="Where to write the JSON report ('-' for standard output).",
 )
+@click.option(
+    "--report-html",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write a self-contained HTML report.",
+)
+@click.option(
+    "--junit",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write JUnit XML (one testcase per requirement).",
+)
+@click.option(
+    "--report-markdown",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write a Markdown summary (added to $GITHUB_STEP_SUMMARY automatically when set).",
+)
 @click.option("--insecure", is_flag=True, help="Do not verify TLS certificates.")
 @click.option("--verbose", "-v", is_flag=True, help="Show every scenario's outcome as it finishes.")
 @click.option(
@@ -228,6 +233,9 @@ def run(
     verbose: bool,
     deadline: float | None,
     max_response_bytes: int,
+    report_html: Path | None,
+    junit: Path | None,
+    report_markdown: Path | None,
 ) -> None:
     """Validate a controller: replay the scenarios, judge every requirement, write reports."""
     from validator.adapters import build_adapter
@@ -247,7 +255,8 @@ def run(
         adapter = build_adapter(target, protocol, options)
     except TargetError as exc:
         _die(str(exc))
-    console = make_console(stderr=str(report_json) == "-")
+    outputs = {"json": report_json, "html": report_html, "junit": junit, "markdown": report_markdown}
+    console = make_console(stderr=any(str(p) == "-" for p in outputs.values() if p is not None))
     view = LiveView(console, verbose=verbose)
     notes = ("TLS certificate verification is off (--insecure)",) if insecure else ()
     plan = RunPlan(
@@ -270,11 +279,11 @@ def run(
     except KeyboardInterrupt:
         view.stop()
         result = driver.result(interrupted="interrupted by the user; the report covers the scenarios that finished")
-        _finish(console, result, fail_on, report_json, forced_code=EXIT_INTERRUPTED)
+        _finish(console, result, fail_on, outputs, interrupted=True)
     finally:
         adapter.close()
     assert result is not None
-    _finish(console, result, fail_on, report_json)
+    _finish(console, result, fail_on, outputs)
 
 
 def build_adapter_options(
@@ -313,24 +322,49 @@ def build_adapter_options(
     return options, secrets
 
 
-def _finish(console: Any, result: RunResult, fail_on: str, report_json: Path, forced_code: int | None = None) -> None:
-    from validator.reporting import render_json
+def _finish(
+    console: Any, result: RunResult, fail_on: str, outputs: dict[str, Path | None], interrupted: bool = False
+) -> None:
+    """Decide the gate, render the summary, write every requested report, exit with the gate's code."""
+    from validator.gate import evaluate_gate
+    from validator.reporting import build_report
     from validator.reporting.terminal import render_summary
 
     level = Level.parse(fail_on)
+    gate = evaluate_gate(result, level, interrupted=interrupted)
     render_summary(console, result, level)
-    _write_report(report_json, render_json(result), console)
-    code = forced_code if forced_code is not None else exit_code(result, level)
-    verdict = {
-        EXIT_OK: "[bold green]PASS[/]",
-        EXIT_FAILURES: "[bold red]FAIL[/]",
-        EXIT_UNREACHABLE: "[bold red]UNREACHABLE[/]",
-        EXIT_INTERRUPTED: "[bold yellow]INTERRUPTED[/]",
-    }[code]
-    below = [rr for rr in result.requirements if rr.status is Status.FAIL and rr.level < level]
-    note = f"; {len(below)} failure(s) below the gate" if below else ""
-    console.print(f"verdict: {verdict} (fail-on {fail_on}{note}, exit {code})")
-    sys.exit(code)
+    report = build_report(result, gate)
+    write_reports(report, outputs, console)
+    _append_step_summary(report)
+    styles = {"pass": "bold green", "fail": "bold red", "unreachable": "bold red", "interrupted": "bold yellow"}
+    note = f"; {len(gate.below)} failure(s) below the gate" if gate.below else ""
+    console.print(
+        f"verdict: [{styles[gate.verdict]}]{gate.verdict.upper()}[/] (fail-on {fail_on}{note}, exit {gate.exit_code})"
+    )
+    sys.exit(gate.exit_code)
+
+
+def write_reports(report: dict[str, Any], outputs: dict[str, Path | None], console: Any) -> None:
+    """Render and write each requested format (``-`` means standard output)."""
+    from validator.reporting import REPORTERS
+
+    for fmt, path in outputs.items():
+        if path is not None:
+            _write_report(path, REPORTERS[fmt](report), console)
+
+
+def _append_step_summary(report: dict[str, Any]) -> None:
+    """On GitHub Actions, add the Markdown summary to the job's step summary."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    from validator.reporting import render_markdown
+
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(render_markdown(report) + "\n")
+    except OSError as exc:
+        click.echo(f"{TOOL_NAME}: warning: cannot append to GITHUB_STEP_SUMMARY: {exc}", err=True)
 
 
 def _write_report(path: Path, text: str, console: Any) -> None:
@@ -441,6 +475,73 @@ def selftest(jobs: int | None, scenario_paths: tuple[str, ...]) -> None:
     result = run_selftest(jobs=jobs, scenario_paths=paths, cases=cases, on_outcome=progress)
     render_selftest(console, result)
     sys.exit(EXIT_OK if result.ok else EXIT_FAILURES)
+
+
+def _load_report_or_die(path: Path) -> dict[str, Any]:
+    from validator.reporting.load import load_report
+
+    try:
+        return load_report(path)
+    except InputError as exc:
+        _die(str(exc))
+
+
+@main.command()
+@click.argument("report_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the HTML report.")
+@click.option("--junit", "junit_out", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML.")
+@click.option(
+    "--markdown", "markdown_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the Markdown summary."
+)
+def report(report_file: Path, html_out: Path | None, junit_out: Path | None, markdown_out: Path | None) -> None:
+    """Render a saved JSON report in other formats (identical to rendering during the run)."""
+    from validator.reporting.terminal import make_console
+
+    if not (html_out or junit_out or markdown_out):
+        _die("give at least one of --html, --junit, --markdown")
+    data = _load_report_or_die(report_file)
+    outputs = {"html": html_out, "junit": junit_out, "markdown": markdown_out}
+    write_reports(data, outputs, make_console(stderr=any(str(p) == "-" for p in outputs.values() if p)))
+
+
+@main.command()
+@click.argument("report_files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--html",
+    "html_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write an HTML matrix here, with each report's HTML page beside it for the links.",
+)
+def compare(report_files: tuple[Path, ...], html_out: Path | None) -> None:
+    """Compare saved reports: a matrix of implementations × requirements."""
+    from validator.reporting import render_html
+    from validator.reporting.compare import matrix_rows, render_compare_html
+    from validator.reporting.terminal import make_console, render_compare
+
+    if len(report_files) < 2:
+        _die("compare needs at least two reports")
+    reports = [_load_report_or_die(path) for path in report_files]
+    names = _unique_names(report_files)
+    console = make_console()
+    render_compare(console, names, matrix_rows(reports), [r["gate"]["verdict"] for r in reports])
+    if html_out is not None:
+        links: list[str | None] = []
+        for name, data in zip(names, reports, strict=True):
+            page = html_out.with_name(f"{html_out.stem}-{name}.html")
+            _write_report(page, render_html(data), console)
+            links.append(page.name)
+        _write_report(html_out, render_compare_html(reports, names, links), console)
+
+
+def _unique_names(paths: tuple[Path, ...]) -> list[str]:
+    names: list[str] = []
+    for path in paths:
+        base = "".join(c if c.isalnum() or c in "-_" else "-" for c in path.stem) or "report"
+        name, n = base, 2
+        while name in names:
+            name, n = f"{base}-{n}", n + 1
+        names.append(name)
+    return names
 
 
 @main.command("serve-reference")

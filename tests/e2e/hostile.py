@@ -152,9 +152,37 @@ def serve_bad_tls(cert_dir: str) -> None:
     server.serve_forever()
 
 
+PAYLOAD = (
+    "<script>document.body.setAttribute('data-pwned','script')</script>"
+    "<img src=x onerror=\"document.body.setAttribute('data-pwned','img')\">"
+)
+
+
+def serve_markup() -> None:
+    """The reference, but every reason string and the echoed producer id carry HTML that would run if unescaped."""
+    from typing import Any
+
+    from validator.reference.controller import ReferenceController, Reply
+    from validator.reference.server import ControllerServer
+
+    class Markup(ReferenceController):
+        def error_reply(self, status: int, reason: str, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+            return super().error_reply(status, reason + " " + PAYLOAD, headers)
+
+        def flow_control(self, msg: dict[str, Any], rate: int, load: int, cap: int) -> dict[str, Any]:
+            fc = super().flow_control(msg, rate, load, cap)
+            return {**fc, "producer_id": PAYLOAD, "reason": PAYLOAD}
+
+    server = ControllerServer(Markup())
+    print(f"serving markup on {server.url}", flush=True)
+    server.serve_forever()
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "tls-bad-cert":
         serve_bad_tls(sys.argv[2])
+    elif sys.argv[1] == "markup":
+        serve_markup()
     else:
         hostile = HostileServer(sys.argv[1])
         print(f"serving {sys.argv[1]} on http://127.0.0.1:{hostile.server_address[1]}", flush=True)

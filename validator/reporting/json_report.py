@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from validator.gate import GateResult
 from validator.model import Evidence, Finding, RequirementResult, RunResult
 
 REPORT_FORMAT_VERSION = 1
@@ -50,8 +51,8 @@ def _requirement(rr: RequirementResult) -> dict[str, Any]:
     }
 
 
-def report_dict(result: RunResult) -> dict[str, Any]:
-    """The report as plain data."""
+def build_report(result: RunResult, gate: GateResult) -> dict[str, Any]:
+    """The report as plain data: the canonical form every other format is rendered from."""
     return {
         "report_format": REPORT_FORMAT_VERSION,
         "tool": {"name": result.tool_name, "version": result.tool_version},
@@ -60,6 +61,7 @@ def report_dict(result: RunResult) -> dict[str, Any]:
             "name": result.catalog.protocol_name,
             "version": result.catalog.protocol_version,
         },
+        "areas": dict(result.catalog.areas),
         "profile": result.profile,
         "target": result.target,
         "started_at": result.started_at,
@@ -69,6 +71,13 @@ def report_dict(result: RunResult) -> dict[str, Any]:
         "capabilities": list(result.capabilities),
         "notes": list(result.notes),
         "summary": result.summary(),
+        "gate": {
+            "fail_on": gate.fail_on.name,
+            "verdict": gate.verdict,
+            "exit_code": gate.exit_code,
+            "gating": list(gate.gating),
+            "below": list(gate.below),
+        },
         "requirements": [_requirement(rr) for rr in result.requirements],
         "scenarios": [
             {
@@ -86,6 +95,6 @@ def report_dict(result: RunResult) -> dict[str, Any]:
     }
 
 
-def render_json(result: RunResult) -> str:
+def render_json(report: dict[str, Any]) -> str:
     """The report as indented JSON text."""
-    return json.dumps(report_dict(result), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -199,3 +200,15 @@ def render_selftest(console: Console, result: SelftestResult) -> None:
     )
     if result.unkilled:
         console.print(f"[bold red]no mutant kills:[/] {', '.join(sorted(result.unkilled))}", highlight=False)
+
+
+def render_compare(
+    console: Console, names: Sequence[str], rows: Sequence[dict[str, Any]], verdicts: Sequence[str]
+) -> None:
+    """The comparison matrix in the terminal: requirements down, implementations across."""
+    table = Table("requirement", "level", *names, title="comparison", title_justify="left")
+    table.add_row("[dim]verdict[/]", "", *[f"[{'green' if v == 'pass' else 'red'}]{v}[/]" for v in verdicts])
+    for row in rows:
+        cells = [Text(status, style=STATUS_STYLE[Status(status)]) for status in row["cells"]]
+        table.add_row(row["id"], row["level"], *cells)
+    console.print(table)
