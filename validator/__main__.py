@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from validator.cli import main
+from validator.cli import run_main
 
 if __name__ == "__main__":
-    main()
+    run_main()

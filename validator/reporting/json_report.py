@@ -77,6 +77,9 @@ def build_report(result: RunResult, gate: GateResult) -> dict[str, Any]:
             "exit_code": gate.exit_code,
             "gating": list(gate.gating),
             "below": list(gate.below),
+            "known": [{"id": rid, "entry": entry} for rid, entry in gate.known],
+            "unexpected_passes": [{"id": rid, "entry": entry} for rid, entry in gate.unexpected_passes],
+            "expired": [{"pattern": pattern, "entry": entry} for pattern, entry in gate.expired],
         },
         "requirements": [_requirement(rr) for rr in result.requirements],
         "scenarios": [

@@ -45,6 +45,8 @@ def render_junit(report: dict[str, Any]) -> str:
     """Render a report as JUnit XML."""
     gate = report["gate"]
     gating = set(gate.get("gating", []))
+    known = {k["id"]: k["entry"] for k in gate.get("known", [])}
+    unexpected = {k["id"]: k["entry"] for k in gate.get("unexpected_passes", [])}
     reqs = report["requirements"]
     suite = ET.Element(
         "testsuite",
@@ -66,7 +68,20 @@ def render_junit(report: dict[str, Any]) -> str:
         detail = _clean("\n\n".join(finding_text(f) for f in violations))
         headline = _clean(violations[0]["message"]) if violations else ""
         status = req["status"]
-        if status == "fail" and req["id"] in gating:
+        if req["id"] in known:
+            counts["skipped"] += 1
+            ET.SubElement(case, "skipped", message=_clean(f"known failure ({known[req['id']]})")).text = detail
+        elif req["id"] in unexpected:
+            counts["failures"] += 1
+            ET.SubElement(
+                case,
+                "failure",
+                type="unexpected-pass",
+                message=_clean(
+                    f"unexpected pass: listed as a known failure at {unexpected[req['id']]}; remove it from the list"
+                ),
+            )
+        elif status == "fail" and req["id"] in gating:
             counts["failures"] += 1
             ET.SubElement(case, "failure", message=headline, type=req["level"]).text = detail
         elif status == "error":
@@ -85,6 +100,17 @@ def render_junit(report: dict[str, Any]) -> str:
         notes = [f for f in req["findings"] if f["kind"] == "note"]
         if notes:
             ET.SubElement(case, "system-out").text = _clean("\n".join(f["message"] for f in notes))
+    for expired in gate.get("expired", []):
+        counts["tests"] += 1
+        counts["failures"] += 1
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname="nexus-validate.gate",
+            name=_clean(f"known-failures entry {expired['pattern']}"),
+            time="0",
+        )
+        ET.SubElement(case, "failure", type="expired", message=_clean(expired["entry"]))
     for key, value in counts.items():
         suite.set(key, str(value))
     root = ET.Element("testsuites", name="nexus-validate", time=f"{report['duration_s']:.3f}")

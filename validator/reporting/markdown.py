@@ -38,7 +38,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
     ]
     gating = set(gate.get("gating", []))
-    problems = [r for r in report["requirements"] if r["status"] in ("fail", "error")]
+    known = {k["id"] for k in gate.get("known", [])}
+    problems = [r for r in report["requirements"] if r["status"] in ("fail", "error") and r["id"] not in known]
     if problems:
         lines.append("### Failing requirements")
         lines.append("")
@@ -53,6 +54,17 @@ def render_markdown(report: dict[str, Any]) -> str:
                 f"- {marker} **{req['id']}** ({req['level']}, {req['status']}) {escape_md(req['title'])} — {detail}"
             )
         lines.append("")
+    sections = (
+        ("Unexpected passes (remove them from the known-failures list)", "unexpected_passes", "id"),
+        ("Expired known-failure entries", "expired", "pattern"),
+        ("Known failures (not gating)", "known", "id"),
+    )
+    for title, key, name in sections:
+        items = gate.get(key, [])
+        if items:
+            lines += [f"### {title}", ""]
+            lines += [f"- **{escape_md(item[name])}** — {escape_md(item['entry'])}" for item in items]
+            lines.append("")
     for note in report.get("notes", []):
         lines.append(f"> {escape_md(note, 400)}")
     return "\n".join(lines).rstrip() + "\n"

@@ -23,6 +23,7 @@ from validator.events import (
     ScenarioStarted,
     TargetUnreachable,
 )
+from validator.gate import GateResult
 from validator.model import Catalog, FindingKind, Level, RunResult, Status
 from validator.selftest import SelftestResult
 
@@ -212,3 +213,20 @@ def render_compare(
         cells = [Text(status, style=STATUS_STYLE[Status(status)]) for status in row["cells"]]
         table.add_row(row["id"], row["level"], *cells)
     console.print(table)
+
+
+def render_gate(console: Console, gate: GateResult) -> None:
+    """Known failures, unexpected passes, expired entries, then the verdict line."""
+    for rid, entry in gate.known:
+        console.print(Text(f"known failure {rid} ({entry})", style="yellow"), overflow="fold")
+    for line in gate.problems[len(gate.gating) :]:
+        console.print(Text(line, style="bold red"), overflow="fold")
+    styles = {"pass": "bold green", "fail": "bold red", "unreachable": "bold red", "interrupted": "bold yellow"}
+    note = f"; {len(gate.below)} failure(s) below the gate" if gate.below else ""
+    console.print(
+        Text.assemble(
+            "verdict: ",
+            (gate.verdict.upper(), styles[gate.verdict]),
+            f" (fail-on {gate.fail_on.name.lower()}{note}, exit {gate.exit_code})",
+        )
+    )

@@ -1,0 +1,140 @@
+"""Commands that describe things: ``list``, ``explain``, ``selftest``, ``serve-reference``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from validator.cli.common import die, env_value, expand_scenario_paths, load_protocol_and_scenarios
+from validator.errors import TargetError
+from validator.gate import EXIT_FAILURES, EXIT_OK
+
+
+@click.command(name="list")
+@click.option("--protocol", "protocol_id", default="backpressure", show_default=True)
+@click.option("--mutants", is_flag=True, help="List the built-in mutant controllers instead.")
+def list_command(protocol_id: str, mutants: bool) -> None:
+    """List the requirement catalog (or the mutant gallery)."""
+    from validator.reporting.terminal import make_console, render_catalog, render_rows
+
+    console = make_console()
+    if mutants:
+        from validator.reference.mutants import MUTANTS
+
+        rows = []
+        for m in MUTANTS.values():
+            breaks = ", ".join(sorted(m.breaks)) or "(nothing in the default profile)"
+            if m.strict_breaks is not None:
+                breaks += f"; strict: {', '.join(sorted(m.strict_breaks))}"
+            rows.append((m.name, breaks + (" (with a token)" if m.needs_token else ""), m.summary))
+        render_rows(console, ("mutant", "breaks", "what is wrong with it"), rows)
+        return
+    protocol, scenarios = load_protocol_and_scenarios(protocol_id, ())
+    counts: dict[str, int] = {}
+    for s in scenarios:
+        for rid in s.covers:
+            counts[rid] = counts.get(rid, 0) + 1
+    render_catalog(console, protocol.catalog, counts)
+
+
+@click.command()
+@click.argument("requirement_id")
+@click.option("--protocol", "protocol_id", default="backpressure", show_default=True)
+def explain(requirement_id: str, protocol_id: str) -> None:
+    """Show one requirement, the checks that judge it and the scenarios that cover it."""
+    from validator.checks import EXCHANGE_CHECKS, SCENARIO_CHECKS
+
+    protocol, scenarios = load_protocol_and_scenarios(protocol_id, ())
+    req = protocol.catalog.get(requirement_id.upper())
+    if req is None:
+        die(f"unknown requirement id {requirement_id!r}; see 'nexus-validate list'")
+    click.echo(
+        f"{req.id}  {req.level.name}  role {req.role}  area {req.area} "
+        f"({protocol.catalog.areas.get(req.area, '')})  spec section {req.section}"
+    )
+    if req.strict_level:
+        click.echo(f"under --profile strict: {req.strict_level.name}")
+    click.echo(f"\n{req.title}\n  {req.text}\n")
+    checks = [(c.name, c.description) for c in EXCHANGE_CHECKS.values() if req.id in c.requirements]
+    checks += [(c.name, c.description) for c in SCENARIO_CHECKS.values() if req.id in c.requirements]
+    if checks:
+        click.echo("checks:")
+        for name, description in checks:
+            click.echo(f"  {name}: {description}")
+    covering = [s for s in scenarios if req.id in s.covers]
+    click.echo(f"scenarios ({len(covering)}):")
+    for s in covering:
+        needs = f"  [needs {', '.join(s.needs)}]" if s.needs else ""
+        click.echo(f"  {s.id}: {s.title}{needs}\n      {s.source}:{s.line}")
+    if not covering:
+        click.echo("  none yet: this requirement is reported as untested")
+
+
+@click.command()
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per CPU).")
+@click.option(
+    "--scenarios",
+    "scenario_paths",
+    multiple=True,
+    metavar="PATH",
+    help="Scenario files or directories to use instead of the shipped ones (repeatable).",
+)
+def selftest(jobs: int | None, scenario_paths: tuple[str, ...]) -> None:
+    """Prove every check can fail: run the suite against the reference and every mutant.
+
+    Exits 1 if the reference fails anything, a mutant survives, a mutant fails ids it does not
+    declare, or a testable requirement is killed by no mutant.
+    """
+    from validator.reporting.terminal import make_console, render_selftest
+    from validator.selftest import plan_cases, run_selftest
+
+    paths = tuple(str(p) for p in expand_scenario_paths(scenario_paths)) if scenario_paths else ()
+    if paths:
+        load_protocol_and_scenarios("backpressure", tuple(paths))  # report broken files once, here, with exit 2
+    console = make_console()
+    cases = plan_cases()
+    done = 0
+
+    def progress(outcome: Any) -> None:
+        nonlocal done
+        done += 1
+        mark = "ok" if outcome.ok else "MISMATCH"
+        console.print(f"[{done}/{len(cases)}] {outcome.case.name} ({outcome.case.profile}): {mark}", highlight=False)
+
+    result = run_selftest(jobs=jobs, scenario_paths=paths, cases=cases, on_outcome=progress)
+    render_selftest(console, result)
+    sys.exit(EXIT_OK if result.ok else EXIT_FAILURES)
+
+
+@click.command("serve-reference")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="0 picks a free port.")
+@click.option("--mutant", metavar="NAME", help="Serve a mutant from the gallery instead of the reference.")
+@click.option("--token-env", metavar="VAR", help="Require 'Authorization: Bearer <$VAR>' on message paths.")
+@click.option("--verbose", "-v", is_flag=True, help="Log every request.")
+def serve_reference(host: str, port: int, mutant: str | None, token_env: str | None, verbose: bool) -> None:
+    """Serve the reference controller (or a mutant) over HTTP until interrupted."""
+    import signal
+
+    from validator.adapters.builtin import controller_for
+    from validator.reference.server import ControllerServer
+
+    token = env_value(token_env, "--token-env") if token_env else None
+    try:
+        controller = controller_for(f"builtin:mutant/{mutant}" if mutant else "builtin:reference", token)
+        server = ControllerServer(controller, host, port, verbose=verbose)
+    except TargetError as exc:
+        die(str(exc))
+    except OSError as exc:
+        die(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    click.echo(f"serving {'mutant ' + mutant if mutant else 'reference controller'} on {server.url}", err=False)
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
