@@ -166,11 +166,18 @@ def test_tls_with_bad_certificate(hostile: object, tmp_path: Path) -> None:
 def test_configured_secrets_appear_in_no_output(hostile: object, tmp_path: Path) -> None:
     url = hostile("echo")  # type: ignore[operator]
     env = {"NV_TOKEN": "tok-SECRET-4711", "NV_KEY": "key-SECRET-0815"}
+    outputs = {
+        "--report-html": tmp_path / "r.html",
+        "--junit": tmp_path / "r.xml",
+        "--report-markdown": tmp_path / "r.md",
+    }
+    extra = [a for flag, path in outputs.items() for a in (flag, str(path))]
     _, _report, output = check_run(
-        url, tmp_path, "--token-env", "NV_TOKEN", "--header-env", "X-Api-Secret=NV_KEY", env=env
+        url, tmp_path, "--token-env", "NV_TOKEN", "--header-env", "X-Api-Secret=NV_KEY", *extra, env=env
     )
-    text = (tmp_path / "report.json").read_text()
-    assert "[redacted]" in text  # the echo really carried them back
-    for secret in env.values():
-        assert secret not in text
-        assert secret not in output
+    texts = {"json": (tmp_path / "report.json").read_text(), "terminal": output}
+    texts.update({flag: path.read_text() for flag, path in outputs.items()})
+    assert "[redacted]" in texts["json"]  # the echo really carried them back
+    for name, text in texts.items():
+        for secret in env.values():
+            assert secret not in text, name
