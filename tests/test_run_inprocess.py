@@ -11,12 +11,11 @@ import pytest
 from validator.adapters import AdapterOptions
 from validator.gate import evaluate_gate
 from validator.model import Level, RunResult, Status
-from validator.reference.mutants import MUTANTS
 from validator.reporting import build_report, render_json
 from validator.runner import validate
+from validator.selftest import SelftestCase, plan_cases, run_case
 
-LATER_FAMILIES = ("BP-RL-", "BP-RSP-", "BP-FAIR-")
-LATER_IDS = {"BP-ALG-05"}
+SLOW_IDS = {"BP-RL-06"}
 
 
 def failing(result: RunResult) -> set[str]:
@@ -37,15 +36,18 @@ def test_reference_fails_nothing_and_judges_every_covered_controller_id(referenc
     assert failing(reference_result) == set()
     assert not [rid for rid, s in st.items() if s is Status.ERROR]
     controller = [rr.requirement for rr in reference_result.requirements if rr.requirement.role in ("C", "A")]
-    expected_pass = {r.id for r in controller if not r.id.startswith(LATER_FAMILIES) and r.id not in LATER_IDS}
+    expected_pass = {r.id for r in controller if r.id not in SLOW_IDS}
     assert {rid for rid, s in st.items() if s is Status.PASS} == expected_pass
+    assert st["BP-RL-06"] is Status.SKIP
 
 
 def test_ids_without_scenarios_are_untested_never_pass(reference_result: RunResult) -> None:
     for rr in reference_result.requirements:
-        if rr.requirement.id.startswith((*LATER_FAMILIES, "BP-PR-")) or rr.requirement.id in LATER_IDS:
+        if rr.requirement.id.startswith("BP-PR-"):
             assert rr.status is Status.UNTESTED, rr.requirement.id
             assert rr.reason
+    slow = next(rr for rr in reference_result.requirements if rr.requirement.id == "BP-RL-06")
+    assert "--include-slow" in slow.reason
 
 
 def test_auth_skipped_with_reason_without_token() -> None:
@@ -64,14 +66,13 @@ def test_state_hook_absent_skips_active_algorithm_checks() -> None:
     assert any("state hook not available" in n for n in result.notes)
 
 
-@pytest.mark.parametrize("profile", ["default", "strict"])
-@pytest.mark.parametrize("name", sorted(MUTANTS))
-def test_mutant_fails_exactly_its_declared_ids(name: str, profile: str) -> None:
-    mutant = MUTANTS[name]
-    options = AdapterOptions(token="t0ken") if mutant.needs_token else AdapterOptions()
-    result = validate(f"builtin:mutant/{name}", profile=profile, options=options)
-    assert failing(result) == set(mutant.expected(profile))
-    assert not [rr for rr in result.requirements if rr.status is Status.ERROR]
+@pytest.mark.parametrize(
+    "case", [c for c in plan_cases() if c.name != "reference"], ids=lambda c: f"{c.name}-{c.profile}"
+)
+def test_mutant_fails_exactly_its_declared_ids(case: SelftestCase) -> None:
+    outcome = run_case(case)
+    assert outcome.failing == case.expected
+    assert not outcome.errors
 
 
 def test_every_failure_carries_evidence() -> None:
@@ -123,7 +124,10 @@ def test_fresh_ids_isolate_runs() -> None:
     protocol = load_protocol()
     controller = ReferenceController()
     routes = {n: (e.method, e.path) for n, e in protocol.endpoints.items()}
-    plan = RunPlan(protocol=protocol, scenarios=load_scenarios(protocol).scenarios, target="shared")
+    from validator.selection import select_scenarios
+
+    runnable, _slow = select_scenarios(load_scenarios(protocol).scenarios, protocol.catalog)
+    plan = RunPlan(protocol=protocol, scenarios=runnable, target="shared")
     for _ in range(3):
         adapter = HttpAdapter(
             "http://shared.test",

@@ -54,6 +54,9 @@ KEYS: dict[str, tuple[str, str]] = {
     "insecure": ("bool", "insecure"),
     "max-response-bytes": ("int", "max_response_bytes"),
     "shuffle": ("bool", "shuffle"),
+    "latency-budget-ms": ("number", "latency_budget_ms"),
+    "fair-tolerance": ("number", "fair_tolerance"),
+    "timing-slack": ("number", "timing_slack"),
     "seed": ("int", "seed"),
 }
 PATH_KEYS = frozenset({"known-failures", "report-json", "report-html", "junit", "report-markdown"})

@@ -13,13 +13,13 @@ import json
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from validator import TOOL_NAME, __version__
 from validator.adapters.base import Adapter
-from validator.checks import EXCHANGE_CHECKS, SCENARIO_CHECKS, STEP_CHECKS
+from validator.checks import BATCH_CHECKS, EXCHANGE_CHECKS, SCENARIO_CHECKS, STEP_CHECKS
 from validator.checks.base import CheckContext, Issue, parse_body
 from validator.events import (
     Event,
@@ -46,6 +46,7 @@ from validator.model import (
 )
 from validator.protocol import Protocol
 from validator.results import build_run_result
+from validator.sending import send_batch
 
 ACCEPT = Expectation(kind="accept")
 
@@ -63,6 +64,10 @@ class RunPlan:
     deadline_s: float | None = None
     secrets: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    skipped: tuple[tuple[Scenario, str], ...] = ()  # (scenario, why it does not run)
+    latency_budget_ms: float = 100.0
+    fair_tolerance_pct: float = 10.0
+    timing_slack_s: float = 0.0
 
 
 class Driver:
@@ -110,6 +115,7 @@ class Driver:
         for message in self._probe_capabilities():
             self._notes.append(message)
             yield Notice(message=message)
+        self._results.extend(self._not_run(scenario, Status.SKIP, why) for scenario, why in self.plan.skipped)
         for index, scenario in enumerate(self.plan.scenarios):
             if deadline is not None and time.monotonic() >= deadline and not self._target_down:
                 self._target_down = f"the run deadline of {self.plan.deadline_s:g} s passed before this scenario"
@@ -270,6 +276,9 @@ class _ScenarioRun:
 
     def execute(self) -> None:
         for step in self.scenario.steps:
+            if step.action == "wait":
+                time.sleep(step.wait)
+                continue
             if step.action == "set_state":
                 if not self._set_state(step):
                     return
@@ -307,15 +316,14 @@ class _ScenarioRun:
             )
         return False
 
-    def _build(self, step: Step, rep: int) -> tuple[Request, object]:
+    def _build(self, step: Step, rep: int, variant: dict[str, Any]) -> tuple[Request, object]:
         message: object = None
         if step.raw_body is not None:
             body: bytes | None = step.raw_body
-        elif step.message_type is not None or step.set_fields:
+        elif step.message_type is not None or step.set_fields or variant:
             template = self.protocol.templates.get(step.message_type) if step.message_type else None
-            built = fill(
-                build_message(template, step.set_fields, step.unset_fields), self.book, self.driver.now_ms, rep
-            )
+            fields = {**step.set_fields, **variant}
+            built = fill(build_message(template, fields, step.unset_fields), self.book, self.driver.now_ms, rep)
             message = built
             body = encode(built, step.pad_to)
         else:
@@ -326,25 +334,86 @@ class _ScenarioRun:
         ), message
 
     def _send_step(self, step: Step) -> None:
-        built = [self._build(step, rep) for rep in range(step.repeat)]
+        if step.within is not None:
+            self._send_until(step)
+            return
+        self._judge(step, self._exchanges(step), step.checks)
 
-        def go(item: tuple[Request, object]) -> Exchange:
-            request, message = item
-            return replace(self.driver.adapter.send(request), message_sent=message)
-
-        if step.parallel > 1 and len(built) > 1:
-            with ThreadPoolExecutor(max_workers=step.parallel) as pool:
-                exchanges = list(pool.map(go, built))
+    def _exchanges(self, step: Step) -> list[Exchange]:
+        if step.variants:
+            plan = [(r * len(step.variants) + i, v) for r in range(step.repeat) for i, v in enumerate(step.variants)]
         else:
-            exchanges = [go(item) for item in built]
+            plan = [(rep, {}) for rep in range(step.repeat)]
+        items = [self._build(step, rep, variant) for rep, variant in plan]
+        exchanges = send_batch(self.driver.adapter.send, items, parallel=step.parallel, rate=step.rate)
         # Register every flow of the batch before judging any answer: in a parallel batch the target may
         # have seen all of them before the first answer is judged.
         for exchange in exchanges:
             self._note_flow(exchange)
+        return exchanges
+
+    def _judge(self, step: Step, exchanges: list[Exchange], checks: tuple[str, ...]) -> None:
         expectation = step.expectation(self.driver.plan.profile)
         prefix = f"step {step.index + 1} ({step_label(step)}): "
+        first = len(self.pairs)
         for exchange in exchanges:
-            self._evaluate(exchange, step, expectation, step.judges, step.checks, prefix)
+            self._evaluate(exchange, step, expectation, step.judges, checks, prefix)
+        batch = self.pairs[first:]
+        for name in step.batch_checks:
+            check = BATCH_CHECKS[name]
+            issues = check.func(batch)
+            if issues is not None:
+                self.judged.update(check.requirements or step.judges)
+                self._record(issues, name, None, step.index, prefix)
+
+    def _send_until(self, step: Step) -> None:
+        """Repeat the step until its checks pass (the condition) or the window closes; judge the step's ids."""
+        window = (step.within or 0.0) + self.driver.plan.timing_slack_s
+        started = time.monotonic()
+        attempts = 0
+        while True:
+            attempts += 1
+            exchanges = self._exchanges(step)
+            unmet = self._unmet(step, exchanges)
+            waited = time.monotonic() - started
+            if not unmet or waited >= window:
+                break
+            time.sleep(step.poll)
+        self._judge(step, exchanges, ())
+        self.judged.update(step.judges)
+        prefix = f"step {step.index + 1} ({step_label(step)}): "
+        if unmet:
+            issues = [
+                Issue(
+                    requirement_id=rid,
+                    message=f"still not so after {waited:.2f} s ({attempts} attempts): {unmet[0].message}",
+                    expected=f"within {window:g} s",
+                    actual=f"> {waited:.2f} s",
+                )
+                for rid in step.judges
+            ]
+        else:
+            issues = [
+                Issue(
+                    requirement_id=rid,
+                    kind=FindingKind.NOTE,
+                    message=f"took effect after {waited:.2f} s ({attempts} attempts)",
+                    expected=f"within {window:g} s",
+                    actual=f"{waited:.2f} s",
+                )
+                for rid in step.judges
+            ]
+        self._record(issues, "within", exchanges[-1] if exchanges else None, step.index, prefix)
+
+    def _unmet(self, step: Step, exchanges: list[Exchange]) -> list[Issue]:
+        """Violations the step's condition checks find in these exchanges (nothing is recorded)."""
+        expectation = step.expectation(self.driver.plan.profile)
+        found: list[Issue] = []
+        for exchange in exchanges:
+            ctx = self._context(exchange, step, expectation, step.judges)
+            for name in step.checks:
+                found += [i for i in EXCHANGE_CHECKS[name].func(exchange, ctx) or () if i.kind is FindingKind.VIOLATION]
+        return found
 
     def _probe(self, step: Step) -> None:
         request = self.driver.probe_request(self.book)
@@ -364,18 +433,9 @@ class _ScenarioRun:
             if isinstance(producer, str) and isinstance(consumer, str):
                 self.producers_by_consumer.setdefault(consumer, set()).add(producer)
 
-    def _evaluate(
-        self,
-        exchange: Exchange,
-        step: Step,
-        expectation: Expectation | None,
-        judges: tuple[str, ...],
-        extra_checks: tuple[str, ...],
-        prefix: str,
-    ) -> None:
-        self.exchange_count += 1
-        if exchange.error_kind == "connect":
-            self.connect_failures += 1
+    def _context(
+        self, exchange: Exchange, step: Step, expectation: Expectation | None, judges: tuple[str, ...]
+    ) -> CheckContext:
         endpoint = self.protocol.endpoints[exchange.request.endpoint]
         sent = exchange.message_sent if isinstance(exchange.message_sent, dict) else {}
         producer, consumer = str(sent.get("producer_id", "")), str(sent.get("consumer_id", ""))
@@ -395,9 +455,28 @@ class _ScenarioRun:
             consumer_state=self.state_by_consumer.get(consumer),
             clock_ms=self.driver.now_ms(),
             skew_ms=self.driver.plan.skew_ms,
+            extra={
+                "latency_budget_ms": self.driver.plan.latency_budget_ms,
+                "fair_tolerance_pct": self.driver.plan.fair_tolerance_pct,
+            },
         )
+        return ctx
+
+    def _evaluate(
+        self,
+        exchange: Exchange,
+        step: Step,
+        expectation: Expectation | None,
+        judges: tuple[str, ...],
+        extra_checks: tuple[str, ...],
+        prefix: str,
+    ) -> None:
+        self.exchange_count += 1
+        if exchange.error_kind == "connect":
+            self.connect_failures += 1
+        ctx = self._context(exchange, step, expectation, judges)
         self.pairs.append((exchange, ctx))
-        names = STEP_CHECKS + self.protocol.passive_checks.get(endpoint.name, ()) + extra_checks
+        names = STEP_CHECKS + self.protocol.passive_checks.get(ctx.endpoint, ()) + extra_checks
         for name in dict.fromkeys(names):
             check = EXCHANGE_CHECKS[name]
             issues = check.func(exchange, ctx)

@@ -14,7 +14,7 @@ from typing import Any
 
 from jsonschema.exceptions import best_match
 
-from validator.checks import EXCHANGE_CHECKS, STEP_CHECKS, judged_by
+from validator.checks import BATCH_CHECKS, EXCHANGE_CHECKS, STEP_CHECKS, judged_by
 from validator.errors import InputError
 from validator.model import Expectation, Scenario, Step
 from validator.protocol import Protocol
@@ -138,7 +138,7 @@ def _scenario(raw: LineDict, path: Path, protocol: Protocol, errs: list[InputErr
 def _step_judgeable(step: Step, protocol: Protocol) -> set[str]:
     if step.action != "send":
         return set()
-    names = list(STEP_CHECKS) + list(protocol.passive_checks.get(step.endpoint, ())) + list(step.checks)
+    names = [*STEP_CHECKS, *protocol.passive_checks.get(step.endpoint, ()), *step.checks, *step.batch_checks]
     ids = judged_by(names, step.judges)
     if step.probe_after:
         ids.update(protocol.probe_judges)
@@ -149,6 +149,8 @@ def _step(
     index: int, raw: LineDict, path: Path, protocol: Protocol, covers: tuple[str, ...], errs: list[InputError]
 ) -> Step:
     where = f"{path}:{raw.line}"
+    if "wait" in raw:
+        return Step(index=index, line=raw.line, action="wait", wait=float(raw["wait"]))
     if "set_state" in raw:
         if protocol.state_hook is None:
             errs.append(InputError("set_state used but the protocol has no state hook", where))
@@ -162,6 +164,9 @@ def _step(
     for name in raw.get("checks", ()):
         if name not in EXCHANGE_CHECKS:
             errs.append(InputError(f"unknown check {name!r}", where))
+    for name in raw.get("batch_checks", ()):
+        if name not in BATCH_CHECKS:
+            errs.append(InputError(f"unknown batch check {name!r} (known: {', '.join(BATCH_CHECKS)})", where))
     if "judges" in raw:
         judges = tuple(raw["judges"])
         for rid in judges:
@@ -169,8 +174,13 @@ def _step(
                 errs.append(InputError(f"unknown requirement id {rid!r} in judges", where))
     else:
         # By default the expectation judges what the scenario covers that no dedicated check of this step judges.
-        names = list(STEP_CHECKS) + list(protocol.passive_checks.get(endpoint, ())) + list(raw.get("checks", ()))
-        dedicated = judged_by([n for n in names if n in EXCHANGE_CHECKS], ()) | judged_by(
+        names = [
+            *STEP_CHECKS,
+            *protocol.passive_checks.get(endpoint, ()),
+            *raw.get("checks", ()),
+            *raw.get("batch_checks", ()),
+        ]
+        dedicated = judged_by([n for n in names if n in EXCHANGE_CHECKS or n in BATCH_CHECKS], ()) | judged_by(
             list(protocol.scenario_checks), ()
         )
         judges = tuple(r for r in covers if r not in dedicated)
@@ -208,4 +218,9 @@ def _step(
         repeat=int(raw.get("repeat", 1)),
         parallel=int(raw.get("parallel", 1)),
         probe_after=bool(probe),
+        variants=tuple(plain(v) for v in raw.get("variants", ())),
+        rate=float(raw["rate"]) if "rate" in raw else None,
+        within=float(raw["within"]) if "within" in raw else None,
+        poll=float(raw.get("poll", 0.05)),
+        batch_checks=tuple(raw.get("batch_checks", ())),
     )

@@ -120,6 +120,12 @@ class Step:
     parallel: int = 1
     probe_after: bool | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    variants: tuple[dict[str, Any], ...] = ()
+    rate: float | None = None
+    within: float | None = None
+    poll: float = 0.05
+    batch_checks: tuple[str, ...] = ()
+    wait: float = 0.0
 
     def expectation(self, profile: str) -> Expectation | None:
         """The expectation that applies under a profile."""
@@ -188,6 +194,8 @@ class Exchange:
     error_kind: str | None = None  # "timeout", "connect", "dropped", "protocol", "too-large"
     error: str | None = None
     elapsed_ms: float = 0.0
+    wire_ms: float | None = None  # request fully sent -> response headers in: the target's and the network's share
+    lag_ms: float = 0.0  # how late a paced request left, against its schedule
     message_sent: Any = None
     message_type_sent: str | None = None
 

@@ -11,6 +11,7 @@ from validator.events import Event, RunFinished
 from validator.loader import load_scenarios
 from validator.model import RunResult, Scenario
 from validator.protocol import load_protocol
+from validator.selection import SLOW_REASON, select_scenarios
 
 
 def validate(
@@ -21,8 +22,12 @@ def validate(
     options: AdapterOptions | None = None,
     scenarios: tuple[Scenario, ...] | None = None,
     on_event: Callable[[Event], None] | None = None,
+    include_slow: bool = False,
 ) -> RunResult:
-    """Validate ``target`` with the shipped scenarios (or the given ones) and return the result."""
+    """Validate ``target`` with the shipped scenarios (or the given ones) and return the result.
+
+    Scenarios tagged slow are reported as skipped unless ``include_slow``.
+    """
     protocol = load_protocol(protocol_id)
     if scenarios is None:
         loaded = load_scenarios(protocol)
@@ -31,8 +36,15 @@ def validate(
         scenarios = loaded.scenarios
     if not scenarios:
         raise InputError("no scenarios to run")
+    chosen, slow = select_scenarios(scenarios, protocol.catalog, include_slow=include_slow)
     adapter = build_adapter(target, protocol, options or AdapterOptions())
-    plan = RunPlan(protocol=protocol, scenarios=scenarios, profile=profile, target=target)
+    plan = RunPlan(
+        protocol=protocol,
+        scenarios=chosen,
+        profile=profile,
+        target=target,
+        skipped=tuple((s, SLOW_REASON) for s in slow),
+    )
     try:
         for event in Driver(plan, adapter).run():
             if on_event is not None:

@@ -35,29 +35,34 @@ def matches(scenario: Scenario, pattern: str, catalog: Catalog) -> bool:
     return any(fnmatch.fnmatchcase(r.id, value) for r in reqs) or fnmatch.fnmatchcase(scenario.id, value)
 
 
+SLOW_REASON = "tagged slow; run with --include-slow"
+
+
 def select_scenarios(
     scenarios: tuple[Scenario, ...],
     catalog: Catalog,
     select: tuple[str, ...] = (),
     deselect: tuple[str, ...] = (),
     include_slow: bool = False,
-) -> tuple[Scenario, ...]:
-    """The scenarios a selection keeps, in their original order."""
+) -> tuple[tuple[Scenario, ...], tuple[Scenario, ...]]:
+    """(scenarios to run, selected scenarios left out for being slow), both in their original order."""
     for pattern in (*select, *deselect):
         if not any(matches(s, pattern, catalog) for s in scenarios):
             raise SelectionError(f"pattern {pattern!r} matches no scenario or covered requirement id")
-    chosen = tuple(
+    wanted = tuple(
         s
         for s in scenarios
         if (not select or any(matches(s, p, catalog) for p in select))
         and not any(matches(s, p, catalog) for p in deselect)
-        and (
-            include_slow or "slow" not in s.tags or any(matches(s, p, catalog) for p in select if p.startswith("tag:"))
-        )
     )
-    if not chosen:
-        raise SelectionError("the selection matches no scenario")
-    return chosen
+    tag_selects = [p for p in select if p.startswith("tag:")]
+    # slow scenarios need --include-slow, or a tag: selection that names them
+    runnable = tuple(
+        s for s in wanted if include_slow or "slow" not in s.tags or any(matches(s, p, catalog) for p in tag_selects)
+    )
+    if not runnable:
+        raise SelectionError("the selection matches no scenario" + (" that is not slow" if wanted else ""))
+    return runnable, tuple(s for s in wanted if s not in runnable)
 
 
 def ordered(scenarios: tuple[Scenario, ...], seed: int | None) -> tuple[Scenario, ...]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.exchanges import DROP, NOW_MS, context, exchange, flow_control
+from tests.unit.exchanges import DROP, JSON_HEADERS, NOW_MS, context, exchange, flow_control
 from validator.checks import EXCHANGE_CHECKS, SCENARIO_CHECKS
 from validator.checks.backpressure.algorithm import tier_rate
 from validator.model import FindingKind
@@ -202,6 +202,16 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], set[str] | None]] = 
     ("algorithm-tier", "ignored-state", {"body": flow_control()}, {"state": (79, 1000)}, {"BP-ALG-04"}),
     ("algorithm-tier", "rejected", {"status": 400, "body": ERR}, {"state": (79, 1000)}, {"BP-ALG-04"}),
     ("algorithm-tier", "no-state", {"body": flow_control()}, {}, None),
+    (
+        "rate-limit-response",
+        "429-retry-after",
+        {"status": 429, "body": ERR, "headers": (*JSON_HEADERS, ("Retry-After", "42"))},
+        REJECT,
+        set(),
+    ),
+    ("rate-limit-response", "429-no-retry-after", {"status": 429, "body": ERR}, REJECT, {"BP-RL-05"}),
+    ("rate-limit-response", "400", {"status": 400, "body": ERR}, REJECT, {"BP-RL-05"}),
+    ("rate-limit-response", "not-limited", {"body": flow_control()}, REJECT, None),
 ]
 
 

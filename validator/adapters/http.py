@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
+from typing import Any
 
 import httpx
 
@@ -103,46 +104,58 @@ class HttpAdapter(Adapter):
         total = self.timeout_s
         if self._run_deadline is not None:
             total = min(total, self._run_deadline - time.monotonic())
-        outcome = (
-            self._perform(method, url, request.body, headers, total)
-            if total > 0
-            else ("deadline", "the run deadline passed before this request")
-        )
+        if total > 0:
+            response, wire_ms, failure = self._perform(method, url, request.body, headers, total)
+        else:
+            response, wire_ms, failure = None, None, ("deadline", "the run deadline passed before this request")
         elapsed = (time.perf_counter() - start) * 1000
-        if isinstance(outcome, Response):
-            return Exchange(
-                request=request, method=method, url=url, sent_headers=sent, response=outcome, elapsed_ms=elapsed
-            )
-        kind, text = outcome
+        kind, text = failure if failure is not None else (None, None)
         return Exchange(
             request=request,
             method=method,
             url=url,
             sent_headers=sent,
-            response=None,
+            response=response,
             error_kind=kind,
             error=text,
             elapsed_ms=elapsed,
+            wire_ms=wire_ms,
         )
 
     def _perform(
         self, method: str, url: str, body: bytes | None, headers: dict[str, str], total: float
-    ) -> Response | tuple[str, str]:
-        """The response, or (error kind, description) for whatever went wrong on the wire."""
+    ) -> tuple[Response | None, float | None, tuple[str, str] | None]:
+        """(response, wire time in ms, failure): failure is (kind, description) for whatever went wrong."""
+        marks: dict[str, float] = {}
+
+        def trace(event: str, info: dict[str, Any]) -> None:
+            # Request fully sent -> response headers in: the target's and the network's share of the latency.
+            if event in ("http11.send_request_body.complete", "http11.receive_response_headers.complete"):
+                marks[event] = time.perf_counter()
+
         try:
-            with request_deadline(total), self._client.stream(method, url, content=body, headers=headers) as resp:
+            with (
+                request_deadline(total),
+                self._client.stream(method, url, content=body, headers=headers, extensions={"trace": trace}) as resp,
+            ):
                 data, truncated = self._read(resp)
-                return Response(
+                response = Response(
                     status=resp.status_code, headers=tuple(resp.headers.multi_items()), body=data, truncated=truncated
                 )
         except httpx.TimeoutException as exc:
-            return "timeout", f"no complete answer within {total:.3g} s ({type(exc).__name__})"
+            return None, None, ("timeout", f"no complete answer within {total:.3g} s ({type(exc).__name__})")
         except httpx.ConnectError as exc:
-            return "connect", f"connection failed: {exc}"
+            return None, None, ("connect", f"connection failed: {exc}")
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            return "dropped", f"connection dropped: {exc or type(exc).__name__}"
-        except Exception as exc:
-            return "protocol", f"unreadable answer: {type(exc).__name__}: {exc}"
+            return None, None, ("dropped", f"connection dropped: {exc or type(exc).__name__}")
+        except Exception as exc:  # whatever a target sends must become a finding, never a crash
+            return None, None, ("protocol", f"unreadable answer: {type(exc).__name__}: {exc}")
+        sent, headed = (
+            marks.get("http11.send_request_body.complete"),
+            marks.get("http11.receive_response_headers.complete"),
+        )
+        wire = (headed - sent) * 1000 if sent is not None and headed is not None else None
+        return response, wire, None
 
     def _read(self, resp: httpx.Response) -> tuple[bytes, bool]:
         chunks: list[bytes] = []

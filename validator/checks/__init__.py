@@ -7,11 +7,20 @@ one line here.
 
 from __future__ import annotations
 
-from validator.checks import expectations, http
-from validator.checks.backpressure import algorithm, envelope, flowcontrol
-from validator.checks.base import CheckContext, ExchangeCheck, ExchangeCheckFn, Issue, ScenarioCheck
+from validator.checks import batch, expectations, http
+from validator.checks.backpressure import algorithm, envelope, fairness, flowcontrol
+from validator.checks.base import (
+    BatchCheck,
+    BatchCheckFn,
+    CheckContext,
+    ExchangeCheck,
+    ExchangeCheckFn,
+    Issue,
+    ScenarioCheck,
+)
 
 __all__ = [
+    "BATCH_CHECKS",
     "EXCHANGE_CHECKS",
     "SCENARIO_CHECKS",
     "STEP_CHECKS",
@@ -52,6 +61,22 @@ EXCHANGE_CHECKS: dict[str, ExchangeCheck] = {
         _c("algorithm-exact", ("BP-ALG-02",), algorithm.check_exact),
         _c("algorithm-level", ("BP-ALG-03",), algorithm.check_level),
         _c("algorithm-tier", ("BP-ALG-04",), algorithm.check_tier),
+        _c("rate-limit-response", ("BP-RL-05",), http.check_rate_limit_response),
+    )
+}
+
+
+def _b(name: str, reqs: tuple[str, ...], func: BatchCheckFn) -> BatchCheck:
+    return BatchCheck(name=name, requirements=reqs, func=func, description=(func.__doc__ or "").strip())
+
+
+BATCH_CHECKS: dict[str, BatchCheck] = {
+    check.name: check
+    for check in (
+        _b("latency-budget", (), batch.check_latency_budget),
+        _b("fair-sum", ("BP-FAIR-01",), fairness.check_sum_within_capacity),
+        _b("fair-proportional", ("BP-FAIR-02",), fairness.check_proportional),
+        _b("fair-priority", ("BP-FAIR-03",), fairness.check_priority_order),
     )
 }
 
@@ -73,7 +98,7 @@ def judged_by(check_names: tuple[str, ...] | list[str], step_judges: tuple[str, 
     """Requirement ids a set of checks can judge, given the ids a step names."""
     ids: set[str] = set()
     for name in check_names:
-        check = EXCHANGE_CHECKS.get(name)
+        check = EXCHANGE_CHECKS.get(name) or BATCH_CHECKS.get(name)
         if check is None:
             scenario_check = SCENARIO_CHECKS.get(name)
             ids.update(scenario_check.requirements if scenario_check else ())

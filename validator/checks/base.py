@@ -51,6 +51,7 @@ class CheckContext:
 
 
 ExchangeCheckFn = Callable[[Exchange, CheckContext], "Iterable[Issue] | None"]
+BatchCheckFn = Callable[[Sequence[tuple[Exchange, CheckContext]]], "Iterable[Issue] | None"]
 ScenarioCheckFn = Callable[[Sequence[tuple[Exchange, CheckContext]]], "Iterable[Issue] | None"]
 
 
@@ -61,6 +62,16 @@ class ExchangeCheck:
     name: str
     requirements: tuple[str, ...]
     func: ExchangeCheckFn
+    description: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchCheck:
+    """A named check over all the exchanges of one step; ``requirements`` empty means "the step's judged ids"."""
+
+    name: str
+    requirements: tuple[str, ...]
+    func: BatchCheckFn
     description: str = ""
 
 

@@ -58,3 +58,30 @@ def check_health_body(exchange: Exchange, ctx: CheckContext) -> Iterable[Issue] 
             )
         ]
     return []
+
+
+def check_rate_limit_response(exchange: Exchange, ctx: CheckContext) -> Iterable[Issue] | None:
+    """A rate-limit rejection is a 429 with a Retry-After header (seconds or an HTTP date)."""
+    if status_class(exchange) != 4 or exchange.response is None:
+        return None
+    status = exchange.response.status
+    retry_after = exchange.response.header("retry-after")
+    if status != 429:
+        return [
+            Issue(
+                requirement_id="BP-RL-05",
+                message=f"rate-limit rejection used status {status}",
+                expected="429 with Retry-After",
+                actual=str(status),
+            )
+        ]
+    if not retry_after or not (retry_after.strip().isdigit() or "GMT" in retry_after):
+        return [
+            Issue(
+                requirement_id="BP-RL-05",
+                message="429 without a usable Retry-After header",
+                expected="Retry-After: <seconds>",
+                actual=f"Retry-After: {retry_after or '(none)'}",
+            )
+        ]
+    return []

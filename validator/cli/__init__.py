@@ -15,7 +15,7 @@ import click
 
 from validator import TOOL_NAME, __version__
 from validator.cli.common import die
-from validator.cli.info import explain, list_command, selftest, serve_reference
+from validator.cli.info import bench, explain, list_command, selftest, serve_reference
 from validator.cli.reports import compare, known_failures, report
 from validator.cli.run import run, with_options
 from validator.errors import InputError, ValidatorError
@@ -78,7 +78,18 @@ def show_config(ctx: click.Context, /, **opts: Any) -> None:
     render_rows(console, ("setting", "value", "from"), rows)
 
 
-for command in (run, list_command, explain, selftest, serve_reference, report, compare, known_failures, show_config):
+for command in (
+    run,
+    bench,
+    list_command,
+    explain,
+    selftest,
+    serve_reference,
+    report,
+    compare,
+    known_failures,
+    show_config,
+):
     main.add_command(command)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
-from validator.cli.common import die, env_value, expand_scenario_paths, load_protocol_and_scenarios
+from validator.cli.common import die, env_value, expand_scenario_paths, load_protocol_and_scenarios, write_text
 from validator.errors import TargetError
 from validator.gate import EXIT_FAILURES, EXIT_OK
 
@@ -138,3 +139,76 @@ def serve_reference(host: str, port: int, mutant: str | None, token_env: str | N
         pass
     finally:
         server.server_close()
+
+
+@click.command()
+@click.option(
+    "--target",
+    "-t",
+    "targets",
+    multiple=True,
+    default=("builtin:reference",),
+    show_default=True,
+    help="Target to load (repeat to compare several side by side).",
+)
+@click.option(
+    "--concurrency", "-c", type=click.IntRange(1, 256), default=16, show_default=True, help="Workers sending at once."
+)
+@click.option(
+    "--duration",
+    "-d",
+    type=click.FloatRange(0.1, 3600),
+    default=5.0,
+    show_default=True,
+    help="Seconds of load per target.",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Pace each worker at this many requests per second (open loop); default: as fast as it can.",
+)
+@click.option("--timeout", type=click.FloatRange(min=0.05), default=5.0, show_default=True)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the figures as JSON ('-' for standard output).",
+)
+def bench(
+    targets: tuple[str, ...],
+    concurrency: int,
+    duration: float,
+    rate: float | None,
+    timeout: float,
+    json_out: Path | None,
+) -> None:
+    """Measure latency and throughput of CapacitySignal answers."""
+    import json
+
+    from validator.adapters import AdapterOptions, build_adapter
+    from validator.bench import run_bench
+    from validator.protocol import load_protocol
+    from validator.reporting.terminal import make_console, render_bench
+
+    protocol = load_protocol()
+    console = make_console(stderr=json_out is not None and str(json_out) == "-")
+    results = []
+    for target in targets:
+        try:
+            adapter = build_adapter(target, protocol, AdapterOptions(timeout_s=timeout))
+        except TargetError as exc:
+            die(str(exc))
+        console.print(f"loading {target} for {duration:g} s with {concurrency} workers…", highlight=False)
+        try:
+            results.append(
+                run_bench(adapter, protocol, target=target, concurrency=concurrency, duration_s=duration, rate=rate)
+            )
+        finally:
+            adapter.close()
+    render_bench(console, results)
+    if json_out is not None:
+        write_text(json_out, json.dumps({"bench": [r.as_dict() for r in results]}, indent=2) + "\n", console)
+    if any(r.errors == r.requests for r in results):  # also true when nothing was sent
+        die("a target answered no request successfully", EXIT_FAILURES)

@@ -133,6 +133,27 @@ OPTIONS = [
         show_default=True,
         help="Read at most this much of any response body; the rest is discarded.",
     ),
+    click.option(
+        "--latency-budget-ms",
+        type=click.FloatRange(min=1),
+        default=100.0,
+        show_default=True,
+        help="p99 latency a CapacitySignal answer must stay under (BP-RSP-*).",
+    ),
+    click.option(
+        "--fair-tolerance",
+        type=click.FloatRange(min=0),
+        default=10.0,
+        show_default=True,
+        help="Allowed deviation from proportional shares, in percent (BP-FAIR-02; at least 1 item/s).",
+    ),
+    click.option(
+        "--timing-slack",
+        type=click.FloatRange(min=0),
+        default=0.0,
+        show_default=True,
+        help="Seconds added to every 'must happen within' window (e.g. BP-ALG-05's 1 s).",
+    ),
     click.option("--verbose", "-v", is_flag=True, help="Show every scenario's outcome as it finishes."),
 ]
 
@@ -193,11 +214,11 @@ def build_run_settings(opts: dict[str, Any]) -> RunSettings:
     """Turn raw option values into a plan and adapter options; any mistake exits 2 with a clear message."""
     from validator.driver import RunPlan
     from validator.known import parse_known_failures
-    from validator.selection import ordered, select_scenarios
+    from validator.selection import SLOW_REASON, ordered, select_scenarios
 
     protocol, scenarios = load_protocol_and_scenarios(opts["protocol_id"], tuple(opts["scenario_paths"]))
     try:
-        chosen = select_scenarios(
+        chosen, slow = select_scenarios(
             scenarios, protocol.catalog, tuple(opts["select"]), tuple(opts["deselect"]), opts["include_slow"]
         )
         known = parse_known_failures(opts["known_failures"], protocol.catalog.ids) if opts["known_failures"] else ()
@@ -221,6 +242,10 @@ def build_run_settings(opts: dict[str, Any]) -> RunSettings:
         deadline_s=opts["deadline"],
         secrets=secrets,
         notes=tuple(notes),
+        skipped=tuple((s, SLOW_REASON) for s in slow),
+        latency_budget_ms=opts["latency_budget_ms"],
+        fair_tolerance_pct=opts["fair_tolerance"],
+        timing_slack_s=opts["timing_slack"],
     )
     fail_on = Level.SHOULD if opts["strict"] else Level.parse(opts["fail_on"])
     outputs = {fmt: opts[name] for name, fmt in REPORT_FORMATS.items()}

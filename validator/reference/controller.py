@@ -59,7 +59,8 @@ class ConsumerState:
 
     current_load: int = 0
     max_capacity: int = 10_000
-    producers: dict[str, tuple[float, int]] = field(default_factory=dict)  # id -> (last seen, requested rate)
+    # producer id -> (last seen, requested rate, priority level)
+    producers: dict[str, tuple[float, int, int]] = field(default_factory=dict)
 
 
 class ReferenceController:
@@ -232,10 +233,12 @@ class ReferenceController:
                 )
             state = self._consumers.setdefault(consumer, ConsumerState(max_capacity=self.DEFAULT_CAPACITY))
             now = self._mono()
-            state.producers[producer] = (now, msg["requested_rate"])
-            active = {p: r for p, (seen, r) in state.producers.items() if now - seen <= self.ACTIVE_WINDOW_S}
+            state.producers[producer] = (now, msg["requested_rate"], msg["priority_level"])
+            active = {
+                p: (r, prio) for p, (seen, r, prio) in state.producers.items() if now - seen <= self.ACTIVE_WINDOW_S
+            }
             load, cap = state.current_load, state.max_capacity
-        rate = self.share(self.tier(load, cap), msg["requested_rate"], active)
+        rate = self.share(self.tier(load, cap), producer, active)
         return self.json_reply(200, self.flow_control(msg, rate, load, cap))
 
     def tier(self, load: int, capacity: int) -> int:
@@ -248,12 +251,15 @@ class ReferenceController:
             return capacity // 4
         return 0
 
-    def share(self, total: int, requested: int, active: dict[str, int]) -> int:
-        """Split a consumer's rate between active producers in proportion to their requests."""
-        demand = sum(active.values())
-        if len(active) <= 1 or demand == 0:
+    def share(self, total: int, producer: str, active: dict[str, tuple[int, int]]) -> int:
+        """Split a consumer's rate between active producers in proportion to their requests.
+
+        ``active`` maps producer ids to (requested rate, priority); priority does not weigh here.
+        """
+        demand = sum(requested for requested, _ in active.values())
+        if len(active) <= 1 or demand <= 0:
             return total
-        return total * requested // demand
+        return total * active[producer][0] // demand
 
     def level(self, load: int) -> int:
         """backpressure_level: 0 below 80 %, 1 below 95 %, else 2."""

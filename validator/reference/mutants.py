@@ -81,7 +81,7 @@ class WrongActionAccepted(ReferenceController):
 class LenientEnvelope(ReferenceController):
     """Defaults omitted action/version/timestamp/priority/timeout, as the getting-started guide does."""
 
-    def validate_signal(self, msg: dict[str, Any]) -> None:
+    def capacity(self, msg: dict[str, Any]) -> Reply:
         defaults = {
             "action": "CapacitySignal",
             "version": "1.0",
@@ -89,7 +89,7 @@ class LenientEnvelope(ReferenceController):
             "priority_level": 0,
             "timeout_ms": 5000,
         }
-        super().validate_signal({**defaults, **msg})
+        return super().capacity({**defaults, **msg})
 
 
 class MetricsUnvalidated(ReferenceController):
@@ -243,6 +243,117 @@ class NoStateHook(ReferenceController):
         raise Rejected("no such path", 404)
 
 
+class CachedState(ReferenceController):
+    """Reads a consumer's state once, then refreshes its cache only every 1.5 s: changes show late."""
+
+    REFRESH_S = 1.5
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._pending: dict[int, tuple[float, int, int]] = {}
+
+    def apply_state(self, state: ConsumerState, load: int, cap: int) -> None:
+        if not state.producers and id(state) not in self._pending:
+            super().apply_state(state, load, cap)  # nothing cached yet: the first read sees it
+            self._pending[id(state)] = (0.0, load, cap)
+            return
+        self._pending[id(state)] = (time.monotonic() + self.REFRESH_S, load, cap)
+
+    def capacity(self, msg: dict[str, Any]) -> Reply:
+        with self._lock:
+            state = self._consumers.get(msg.get("consumer_id", "")) if isinstance(msg.get("consumer_id"), str) else None
+            pending = self._pending.get(id(state)) if state is not None else None
+            if state is not None and pending is not None and time.monotonic() >= pending[0]:
+                state.current_load, state.max_capacity = pending[1], pending[2]
+        return super().capacity(msg)
+
+
+# ---------------------------------------------------------------- rate limits
+class NoRateLimit(ReferenceController):
+    SIGNAL_LIMIT = 10**9
+
+
+class LimitTooLow(ReferenceController):
+    SIGNAL_LIMIT = 50
+
+
+class PerConsumerLimit(ReferenceController):
+    """Counts signals per consumer instead of per producer."""
+
+    def capacity(self, msg: dict[str, Any]) -> Reply:
+        self.validate_signal(msg)
+        with self._lock:
+            key = "consumer:" + msg["consumer_id"]
+            if not self.within_limit(self._metrics, key, self.SIGNAL_LIMIT):
+                raise Rejected("rate limit exceeded", 429, (("Retry-After", "60"),))
+        return super().capacity(msg)
+
+
+class BadRequestForRateLimit(ReferenceController):
+    def capacity(self, msg: dict[str, Any]) -> Reply:
+        try:
+            return super().capacity(msg)
+        except Rejected as exc:
+            if exc.status == 429:
+                raise Rejected(exc.reason, 400) from None
+            raise
+
+
+class MetricsUnlimited(ReferenceController):
+    METRICS_LIMIT = 10**9
+
+
+# ------------------------------------------------------------ responsiveness
+class PeriodicStall(ReferenceController):
+    """Every 20th signal waits 110 ms (a stop-the-world pause)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._count = 0
+        self._count_lock = threading.Lock()
+
+    def capacity(self, msg: dict[str, Any]) -> Reply:
+        with self._count_lock:
+            self._count += 1
+            stall = self._count % 20 == 0
+        if stall:
+            time.sleep(0.11)
+        return super().capacity(msg)
+
+
+class SlowFanIn(ReferenceController):
+    """Answers take 120 ms once a consumer has 8 or more active producers."""
+
+    def share(self, total: int, producer: str, active: dict[str, tuple[int, int]]) -> int:
+        if len(active) >= 8:
+            time.sleep(0.12)
+        return super().share(total, producer, active)
+
+    def capacity(self, msg: dict[str, Any]) -> Reply:
+        # share() runs outside the state lock in the reference, so the sleep does not serialise requests
+        return super().capacity(msg)
+
+
+# ------------------------------------------------------------------- fairness
+class GreedyShares(ReferenceController):
+    def share(self, total: int, producer: str, active: dict[str, tuple[int, int]]) -> int:
+        return total
+
+
+class EqualShares(ReferenceController):
+    def share(self, total: int, producer: str, active: dict[str, tuple[int, int]]) -> int:
+        return total // max(1, len(active))
+
+
+class PriorityInverted(ReferenceController):
+    """Weighs requests by (3 - priority): critical producers get the least."""
+
+    def share(self, total: int, producer: str, active: dict[str, tuple[int, int]]) -> int:
+        weights = {p: r * (3 - prio) for p, (r, prio) in active.items()}
+        demand = sum(weights.values())
+        return total if len(active) <= 1 or demand <= 0 else total * weights[producer] // demand
+
+
 # -------------------------------------------------------------- HTTP binding
 class NotFoundForOtherMethods(ReferenceController):
     def require_post(self, method: str) -> None:
@@ -374,7 +485,7 @@ MUTANTS: dict[str, Mutant] = {
         _m(
             "negative-capacity",
             NegativeCapacity,
-            {"BP-FC-05", "BP-FC-06"},
+            {"BP-FC-05", "BP-FC-06", "BP-FAIR-01"},
             "reports max_capacity -1 (so every rate exceeds it)",
         ),
         _m("missing-reason", MissingReason, {"BP-ENV-05", "BP-FC-01", "BP-FC-07"}, "omits reason"),
@@ -385,22 +496,43 @@ MUTANTS: dict[str, Mutant] = {
             {"BP-ENV-05", "BP-FC-01", "BP-FC-08"},
             'writes apply_immediately as "true"/"false"',
         ),
-        _m("greedy", Greedy, {"BP-ALG-01", "BP-ALG-02", "BP-ALG-04"}, "grants full capacity at any load"),
-        _m("half-rate", HalfRate, {"BP-ALG-02", "BP-ALG-04"}, "grants half the tiered rate"),
+        _m("greedy", Greedy, {"BP-ALG-01", "BP-ALG-02", "BP-ALG-04", "BP-ALG-05"}, "grants full capacity at any load"),
+        _m("half-rate", HalfRate, {"BP-ALG-02", "BP-ALG-04", "BP-ALG-05"}, "grants half the tiered rate"),
         _m("inverted-level", InvertedLevel, {"BP-ALG-03"}, "inverts backpressure_level"),
-        _m("state-hook-ignored", StateHookIgnored, {"BP-ALG-04"}, "accepts the state hook but never applies it"),
+        _m(
+            "state-hook-ignored",
+            StateHookIgnored,
+            {"BP-ALG-04", "BP-ALG-05"},
+            "accepts the state hook but never applies it",
+        ),
         _m("no-state-hook", NoStateHook, set(), "has no test hook (hook scenarios are skipped)"),
         _m("404-for-other-methods", NotFoundForOtherMethods, {"BP-HTTP-03"}, "answers 404 instead of 405"),
         _m(
             "metrics-put-only",
             MetricsByPutOnly,
-            {"BP-HTTP-01", "BP-MR-01", "BP-MR-02", "BP-MR-03", "BP-ERR-02", "BP-ROB-02"},
+            {"BP-HTTP-01", "BP-MR-01", "BP-MR-02", "BP-MR-03", "BP-ERR-02", "BP-ROB-02", "BP-RL-04"},
             "takes MetricsReports by PUT, refuses POST",
         ),
         _m("text-plain-success", TextPlainSuccess, {"BP-HTTP-02"}, "labels JSON answers text/plain"),
         _m("no-health", NoHealth, {"BP-HTTP-04"}, "has no health path"),
         _m("no-body-limit", NoBodyLimit, {"BP-HTTP-05"}, "accepts bodies of any size"),
-        _m("fails-under-concurrency", FailsUnderConcurrency, {"BP-ROB-02"}, "answers 503 when requests overlap"),
+        _m(
+            "fails-under-concurrency",
+            FailsUnderConcurrency,
+            {"BP-ROB-02", "BP-RSP-02", "BP-RL-01", "BP-RL-02", "BP-RL-04"},
+            "answers 503 when requests overlap",
+        ),
+        _m("cached-state", CachedState, {"BP-ALG-05"}, "applies later changes of consumer state 1.5 s late"),
+        _m("no-rate-limit", NoRateLimit, {"BP-RL-02"}, "never limits CapacitySignals"),
+        _m("limit-too-low", LimitTooLow, {"BP-RL-01", "BP-RSP-01"}, "limits producers to 50 signals a minute"),
+        _m("per-consumer-limit", PerConsumerLimit, {"BP-RL-03"}, "limits per consumer, not per producer"),
+        _m("400-for-rate-limit", BadRequestForRateLimit, {"BP-RL-05"}, "refuses over-limit signals with 400"),
+        _m("metrics-unlimited", MetricsUnlimited, {"BP-RL-04"}, "never limits MetricsReports"),
+        _m("periodic-stall", PeriodicStall, {"BP-RSP-01", "BP-RSP-02"}, "stalls 110 ms on every 20th signal"),
+        _m("slow-fan-in", SlowFanIn, {"BP-RSP-02"}, "slows to 120 ms once 8 producers share a consumer"),
+        _m("greedy-shares", GreedyShares, {"BP-FAIR-01", "BP-FAIR-02"}, "gives every producer the whole rate"),
+        _m("equal-shares", EqualShares, {"BP-FAIR-02"}, "splits equally, ignoring requested rates"),
+        _m("priority-inverted", PriorityInverted, {"BP-FAIR-03"}, "favours lower priority levels"),
         _m("auth-ignored", AuthIgnored, {"BP-AUTH-01", "BP-AUTH-02"}, "never checks the token", needs_token=True),
         _m(
             "403-without-token",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -62,6 +63,13 @@ class ControllerServer(ThreadingHTTPServer):
         self.controller = controller
         self.verbose = verbose
         super().__init__((host, port), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client hanging up is normal under load; anything else is one line on stderr, not a traceback."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionResetError, BrokenPipeError, TimeoutError)):
+            return
+        sys.stderr.write(f"nexus-validate reference: error serving {client_address}: {exc!r}\n")
 
     @property
     def url(self) -> str:

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from rich.text import Text
 
+from validator.bench import BenchResult
 from validator.events import (
     Event,
     Notice,
@@ -230,3 +231,32 @@ def render_gate(console: Console, gate: GateResult) -> None:
             f" (fail-on {gate.fail_on.name.lower()}{note}, exit {gate.exit_code})",
         )
     )
+
+
+def render_bench(console: Console, results: Sequence[BenchResult]) -> None:
+    """Figures for each target side by side, then a latency histogram per target."""
+    table = Table("", *[r.target for r in results], title="bench", title_justify="left")
+    rows = [
+        ("mode", [f"{r.mode}, {r.concurrency} workers" for r in results]),
+        ("requests", [str(r.requests) for r in results]),
+        ("requests/s", [f"{r.throughput:.0f}" for r in results]),
+        ("errors", [str(r.errors) for r in results]),
+        ("statuses", [", ".join(f"{k}:{v}" for k, v in sorted(r.statuses.items())) for r in results]),
+    ]
+    for key in ("p50", "p90", "p99", "max"):
+        rows.append((f"latency {key}", [f"{r.latency_ms.get(key, float('nan')):.2f} ms" for r in results]))
+    rows.append(
+        (
+            "validator overhead p99",
+            [f"{r.overhead_p99_ms:.2f} ms" if r.overhead_p99_ms is not None else "n/a (in-process)" for r in results],
+        )
+    )
+    for label, cells in rows:
+        table.add_row(label, *cells)
+    console.print(table)
+    for r in results:
+        console.print(f"latency histogram — {r.target}", highlight=False)
+        peak = max((count for _, count in r.histogram), default=0) or 1
+        for label, count in r.histogram:
+            if count:
+                console.print(f"  {label:>7} ms {'█' * max(1, round(40 * count / peak))} {count}", highlight=False)
