@@ -57,6 +57,7 @@ KEYS: dict[str, tuple[str, str]] = {
     "latency-budget-ms": ("number", "latency_budget_ms"),
     "fair-tolerance": ("number", "fair_tolerance"),
     "timing-slack": ("number", "timing_slack"),
+    "fuzz-examples": ("int", "fuzz_examples"),
     "seed": ("int", "seed"),
 }
 PATH_KEYS = frozenset({"known-failures", "report-json", "report-html", "junit", "report-markdown"})

@@ -73,9 +73,17 @@ class RunPlan:
 class Driver:
     """Runs a plan against one adapter."""
 
-    def __init__(self, plan: RunPlan, adapter: Adapter, *, wall_clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        plan: RunPlan,
+        adapter: Adapter,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+        stages: tuple[Callable[[Adapter], ScenarioResult], ...] = (),
+    ) -> None:
         self.plan = plan
         self.adapter = adapter
+        self.stages = stages  # extra work after the scenarios (e.g. fuzzing), each reported like a scenario
         self._wall = wall_clock
         self.run_tag = plan.run_tag or secrets.token_hex(3)
         self._probe_count = 0
@@ -126,6 +134,12 @@ class Driver:
             result = self._run_scenario(scenario, index)
             self._results.append(result)
             yield ScenarioFinished(result=result, index=index, total=total)
+        for stage in self.stages:
+            if self._target_down:
+                break
+            result = stage(self.adapter)
+            self._results.append(result)
+            yield ScenarioFinished(result=result, index=total, total=total)
         yield RunFinished(result=self.result())
 
     def result(self, interrupted: str = "") -> RunResult:

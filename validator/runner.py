@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from validator.adapters import AdapterOptions, build_adapter
+from validator.adapters.base import Adapter
 from validator.driver import Driver, RunPlan
 from validator.errors import InputError
 from validator.events import Event, RunFinished
 from validator.loader import load_scenarios
-from validator.model import RunResult, Scenario
+from validator.model import RunResult, Scenario, ScenarioResult
 from validator.protocol import load_protocol
 from validator.selection import SLOW_REASON, select_scenarios
 
@@ -23,6 +24,8 @@ def validate(
     scenarios: tuple[Scenario, ...] | None = None,
     on_event: Callable[[Event], None] | None = None,
     include_slow: bool = False,
+    fuzz_examples: int = 0,
+    seed: int = 0,
 ) -> RunResult:
     """Validate ``target`` with the shipped scenarios (or the given ones) and return the result.
 
@@ -45,8 +48,13 @@ def validate(
         target=target,
         skipped=tuple((s, SLOW_REASON) for s in slow),
     )
+    stages: tuple[Callable[[Adapter], ScenarioResult], ...] = ()
+    if fuzz_examples > 0:
+        from validator.fuzz.stage import fuzz_stage
+
+        stages = (fuzz_stage(protocol, examples=fuzz_examples, seed=seed, profile=profile),)
     try:
-        for event in Driver(plan, adapter).run():
+        for event in Driver(plan, adapter, stages=stages).run():
             if on_event is not None:
                 on_event(event)
             if isinstance(event, RunFinished):

@@ -23,6 +23,7 @@ from validator.runner import validate
 
 SELFTEST_TOKEN = "nexus-selftest-token"  # noqa: S105 - a fixed token for built-in targets
 REFERENCE = "reference"
+FUZZ_EXAMPLES = 150  # as in a default run, with its fixed seed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,7 +123,9 @@ def run_case(case: SelftestCase, scenario_paths: tuple[str, ...] = ()) -> CaseOu
             problem=str(loaded.errors[0]),
         )
     options = AdapterOptions(token=SELFTEST_TOKEN if case.token else None)
-    result = validate(case.target, profile=case.profile, options=options, scenarios=loaded.scenarios)
+    result = validate(
+        case.target, profile=case.profile, options=options, scenarios=loaded.scenarios, fuzz_examples=FUZZ_EXAMPLES
+    )
     by_status: dict[Status, set[str]] = {s: set() for s in Status}
     for rr in result.requirements:
         by_status[rr.status].add(rr.requirement.id)

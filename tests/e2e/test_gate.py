@@ -118,6 +118,7 @@ def test_fail_on_levels(tmp_path: Path, args: tuple[str, ...], code: int) -> Non
                 "backpressure/algorithm/rounding",
                 "backpressure/algorithm/zero-capacity",
                 "backpressure/flowcontrol/fresh-consumer",
+                "backpressure/algorithm/adjustment-time",
             },
         ),
         (
@@ -127,6 +128,9 @@ def test_fail_on_levels(tmp_path: Path, args: tuple[str, ...], code: int) -> Non
                 "backpressure/http/health",
                 "backpressure/auth/missing-token",
                 "backpressure/auth/wrong-token",
+                "backpressure/rate-limits/signals",
+                "backpressure/rate-limits/window-resets",
+                "backpressure/fairness/priority",
             },
         ),
         (

@@ -15,6 +15,7 @@ import click
 
 from validator import TOOL_NAME, __version__
 from validator.cli.common import die
+from validator.cli.fuzzing import fuzz
 from validator.cli.info import bench, explain, list_command, selftest, serve_reference
 from validator.cli.reports import compare, known_failures, report
 from validator.cli.run import run, with_options
@@ -78,8 +79,9 @@ def show_config(ctx: click.Context, /, **opts: Any) -> None:
     render_rows(console, ("setting", "value", "from"), rows)
 
 
-for command in (
+COMMANDS = (
     run,
+    fuzz,
     bench,
     list_command,
     explain,
@@ -89,7 +91,8 @@ for command in (
     compare,
     known_failures,
     show_config,
-):
+)
+for command in COMMANDS:
     main.add_command(command)
 
 

@@ -154,6 +154,13 @@ OPTIONS = [
         show_default=True,
         help="Seconds added to every 'must happen within' window (e.g. BP-ALG-05's 1 s).",
     ),
+    click.option(
+        "--fuzz-examples",
+        type=click.IntRange(min=0),
+        default=150,
+        show_default=True,
+        help="Generated inputs to try after the scenarios (0: no fuzzing); seeded by --seed, else 0.",
+    ),
     click.option("--verbose", "-v", is_flag=True, help="Show every scenario's outcome as it finishes."),
 ]
 
@@ -168,6 +175,7 @@ class RunSettings:
     known: tuple[Any, ...]
     outputs: dict[str, Path | None]
     verbose: bool
+    stages: tuple[Any, ...] = ()
 
 
 def with_options(func: Any) -> Any:
@@ -193,7 +201,7 @@ def run(**opts: Any) -> None:
         die(str(exc))
     console = make_console(stderr=any(str(p) == "-" for p in settings.outputs.values() if p is not None))
     view = LiveView(console, verbose=settings.verbose)
-    driver = Driver(settings.plan, adapter)
+    driver = Driver(settings.plan, adapter, stages=settings.stages)
     result: RunResult | None = None
     try:
         for event in driver.run():
@@ -248,6 +256,18 @@ def build_run_settings(opts: dict[str, Any]) -> RunSettings:
         timing_slack_s=opts["timing_slack"],
     )
     fail_on = Level.SHOULD if opts["strict"] else Level.parse(opts["fail_on"])
+    stages: tuple[Any, ...] = ()
+    if opts["fuzz_examples"] > 0 and protocol.id == "backpressure" and not opts["scenario_paths"]:
+        from validator.fuzz.stage import DEFAULT_RUN_SEED, fuzz_stage
+
+        stages = (
+            fuzz_stage(
+                protocol,
+                examples=opts["fuzz_examples"],
+                seed=opts["seed"] if opts["seed"] is not None else DEFAULT_RUN_SEED,
+                profile=opts["profile"],
+            ),
+        )
     outputs = {fmt: opts[name] for name, fmt in REPORT_FORMATS.items()}
     return RunSettings(
         plan=plan,
@@ -256,6 +276,7 @@ def build_run_settings(opts: dict[str, Any]) -> RunSettings:
         known=known,
         outputs=outputs,
         verbose=opts["verbose"],
+        stages=stages,
     )
 
 

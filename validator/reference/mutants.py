@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from validator.reference.controller import ConsumerState, ReferenceController, Rejected, Reply
+from validator.reference.controller import COUNTERS, ConsumerState, ReferenceController, Rejected, Reply
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,6 +27,7 @@ class Mutant:
     factory: type[ReferenceController]
     needs_token: bool = False
     strict_breaks: frozenset[str] | None = None
+    fuzz_only: bool = False  # only generated inputs find it; the scripted scenarios alone pass it
 
     def expected(self, profile: str) -> frozenset[str]:
         """Ids this mutant must fail under a profile."""
@@ -268,6 +269,33 @@ class CachedState(ReferenceController):
         return super().capacity(msg)
 
 
+# -------------------------------------------- bugs a generator finds easily
+class Int32Rate(ReferenceController):
+    """Parses requested_rate into a 32-bit integer, so larger valid rates are refused."""
+
+    def validate_signal(self, msg: dict[str, Any]) -> None:
+        super().validate_signal(msg)
+        if msg["requested_rate"] > 2**31 - 1:
+            raise Rejected("requested_rate out of range")
+
+
+class LeadingDashRefused(ReferenceController):
+    """Takes ids that start with '-' or '_' for command-line flags and refuses them."""
+
+    def valid_id(self, value: Any) -> bool:
+        return super().valid_id(value) and not value.startswith(("-", "_"))
+
+
+class CounterOverflow(ReferenceController):
+    """Stores counters in 32-bit fields and fails with 500 on larger ones."""
+
+    def metrics(self, msg: dict[str, Any]) -> Reply:
+        self.validate_metrics(msg)
+        if any(type(msg.get(name)) is int and msg[name] > 2**31 - 1 for name in COUNTERS):
+            raise Rejected("internal error: counter overflow", 500)
+        return super().metrics(msg)
+
+
 # ---------------------------------------------------------------- rate limits
 class NoRateLimit(ReferenceController):
     SIGNAL_LIMIT = 10**9
@@ -400,7 +428,7 @@ class FailsUnderConcurrency(ReferenceController):
             self._in_flight += 1
             overlapped = self._in_flight > 1
         try:
-            time.sleep(0.003)
+            time.sleep(0.008)  # long enough that concurrent batches always overlap
             if overlapped:
                 return self.error_reply(503, "scratch buffer busy")
             return super().handle(method, path, headers, body)
@@ -523,6 +551,21 @@ MUTANTS: dict[str, Mutant] = {
             "answers 503 when requests overlap",
         ),
         _m("cached-state", CachedState, {"BP-ALG-05"}, "applies later changes of consumer state 1.5 s late"),
+        _m(
+            "int32-rate",
+            Int32Rate,
+            {"BP-CS-01"},
+            "refuses requested_rate above 2^31-1 (no upper bound is set)",
+            fuzz_only=True,
+        ),
+        _m(
+            "leading-dash-refused",
+            LeadingDashRefused,
+            {"BP-CS-01", "BP-MR-01"},
+            "refuses ids starting with - or _",
+            fuzz_only=True,
+        ),
+        _m("counter-overflow", CounterOverflow, {"BP-MR-01"}, "answers 500 to counters above 2^31-1", fuzz_only=True),
         _m("no-rate-limit", NoRateLimit, {"BP-RL-02"}, "never limits CapacitySignals"),
         _m("limit-too-low", LimitTooLow, {"BP-RL-01", "BP-RSP-01"}, "limits producers to 50 signals a minute"),
         _m("per-consumer-limit", PerConsumerLimit, {"BP-RL-03"}, "limits per consumer, not per producer"),
