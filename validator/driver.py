@@ -138,6 +138,9 @@ class Driver:
             if self._target_down:
                 break
             result = stage(self.adapter)
+            # stages report like scenarios, and like them must never carry a configured secret
+            findings = tuple(scrub_finding(f, self.plan.secrets) for f in result.findings)
+            result = replace(result, findings=findings)
             self._results.append(result)
             yield ScenarioFinished(result=result, index=total, total=total)
         yield RunFinished(result=self.result())

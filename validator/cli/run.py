@@ -257,7 +257,13 @@ def build_run_settings(opts: dict[str, Any]) -> RunSettings:
     )
     fail_on = Level.SHOULD if opts["strict"] else Level.parse(opts["fail_on"])
     stages: tuple[Any, ...] = ()
-    if opts["fuzz_examples"] > 0 and protocol.id == "backpressure" and not opts["scenario_paths"]:
+    # The fuzz stage judges many ids at once: it belongs to whole-suite runs, not to a --select of a few.
+    if (
+        opts["fuzz_examples"] > 0
+        and protocol.id == "backpressure"
+        and not opts["scenario_paths"]
+        and not opts["select"]
+    ):
         from validator.fuzz.stage import DEFAULT_RUN_SEED, fuzz_stage
 
         stages = (
