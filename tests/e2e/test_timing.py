@@ -158,3 +158,21 @@ def test_bench_against_nothing_fails_cleanly() -> None:
     assert proc.returncode == 1
     assert "answered no request" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_never_forgiving_rate_limit_is_caught_by_the_slow_scenario(tmp_path: Path) -> None:
+    report = tmp_path / "r.json"
+    proc = cli(
+        "run",
+        "--target",
+        "builtin:mutant/never-forgives",
+        "--select",
+        "tag:slow",
+        "--report-json",
+        str(report),
+        timeout=180,
+    )
+    assert proc.returncode == 0  # BP-RL-06 is a MAY
+    status = {r["id"]: r["status"] for r in json.loads(report.read_text())["requirements"]}
+    assert {rid for rid, st in status.items() if st == "fail"} == set(MUTANTS["never-forgives"].breaks)

@@ -28,6 +28,7 @@ class Mutant:
     needs_token: bool = False
     strict_breaks: frozenset[str] | None = None
     fuzz_only: bool = False  # only generated inputs find it; the scripted scenarios alone pass it
+    slow_only: bool = False  # only a scenario tagged slow finds it (run with --include-slow)
 
     def expected(self, profile: str) -> frozenset[str]:
         """Ids this mutant must fail under a profile."""
@@ -327,6 +328,12 @@ class BadRequestForRateLimit(ReferenceController):
             raise
 
 
+class NeverForgives(ReferenceController):
+    """Counts signals per producer forever: a limited producer is never served again."""
+
+    WINDOW_S = 10.0**9
+
+
 class MetricsUnlimited(ReferenceController):
     METRICS_LIMIT = 10**9
 
@@ -570,6 +577,13 @@ MUTANTS: dict[str, Mutant] = {
         _m("limit-too-low", LimitTooLow, {"BP-RL-01", "BP-RSP-01"}, "limits producers to 50 signals a minute"),
         _m("per-consumer-limit", PerConsumerLimit, {"BP-RL-03"}, "limits per consumer, not per producer"),
         _m("400-for-rate-limit", BadRequestForRateLimit, {"BP-RL-05"}, "refuses over-limit signals with 400"),
+        _m(
+            "never-forgives",
+            NeverForgives,
+            {"BP-RL-06"},
+            "never resets the rate-limit window (slow scenario)",
+            slow_only=True,
+        ),
         _m("metrics-unlimited", MetricsUnlimited, {"BP-RL-04"}, "never limits MetricsReports"),
         _m("periodic-stall", PeriodicStall, {"BP-RSP-01", "BP-RSP-02"}, "stalls 110 ms on every 20th signal"),
         _m("slow-fan-in", SlowFanIn, {"BP-RSP-02"}, "slows to 120 ms once 8 producers share a consumer"),
