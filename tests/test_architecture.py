@@ -45,6 +45,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "click",
         "rich",
     ),
+    "validator.execution": ("validator.cli", "validator.reporting", "validator.reference", "click", "rich", "httpx"),
     "validator.driver": ("validator.cli", "validator.reporting", "validator.reference", "click", "rich", "httpx"),
     "validator.loader": (
         "validator.adapters",
