@@ -159,7 +159,8 @@ OPTIONS = [
         type=click.IntRange(min=0),
         default=150,
         show_default=True,
-        help="Generated inputs to try after the scenarios (0: no fuzzing); seeded by --seed, else 0.",
+        help="Generated inputs to try after the scenarios (0: no fuzzing; not run with --select); "
+        "seeded by --seed, else 0.",
     ),
     click.option("--verbose", "-v", is_flag=True, help="Show every scenario's outcome as it finishes."),
 ]
