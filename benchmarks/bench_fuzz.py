@@ -33,8 +33,10 @@ def main() -> None:
             report = fuzz(adapter, protocol, max_examples=args.examples, seed=1)
             elapsed = time.perf_counter() - t0
             adapter.close()
-            print(f"{label:14} {report.examples} examples in {elapsed:.2f} s = {report.examples / elapsed:.0f}/s, "
-                  f"{len(report.failures)} failures")
+            print(
+                f"{label:14} {report.examples} examples in {elapsed:.2f} s = {report.examples / elapsed:.0f}/s, "
+                f"{len(report.failures)} failures"
+            )
     finally:
         server.shutdown()
         server.server_close()

@@ -35,24 +35,36 @@ end
 
 def serve() -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "validator", "serve-reference", "--port", "0"],
-                            stdout=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "validator", "serve-reference", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     assert proc.stdout is not None
     return proc, proc.stdout.readline().strip().rsplit(" ", 1)[-1]
 
 
 def nexus_bench(url: str, *args: str) -> dict:  # type: ignore[type-arg]
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        subprocess.run([sys.executable, "-m", "validator", "bench", "-t", url, "--json", out.name, *args],
-                       check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        subprocess.run(
+            [sys.executable, "-m", "validator", "bench", "-t", url, "--json", out.name, *args],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         return json.loads(Path(out.name).read_text())["bench"][0]  # type: ignore[no-any-return]
 
 
 def wrk(url: str, duration: float, connections: int) -> dict[str, float]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA)
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration:g}s", "--latency", "-s", script.name, url],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration:g}s", "--latency", "-s", script.name, url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     os.unlink(script.name)
 
     def ms(text: str) -> float:
@@ -84,16 +96,22 @@ def main() -> None:
     lat = closed["latency_ms"]
     print(f"closed loop, 16 connections, {args.duration:g} s, same served reference")
     print(f"{'':22}{'req/s':>10}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'errors':>8}")
-    print(f"{'nexus-validate bench':22}{closed['requests_per_s']:10.0f}{lat['p50']:10.2f}{lat['p90']:10.2f}"
-          f"{lat['p99']:10.2f}{closed['errors']:8d}")
-    print(f"{'wrk':22}{generator['requests_per_s']:10.0f}{generator['p50']:10.2f}{generator['p90']:10.2f}"
-          f"{generator['p99']:10.2f}{generator['errors']:8.0f}")
+    print(
+        f"{'nexus-validate bench':22}{closed['requests_per_s']:10.0f}{lat['p50']:10.2f}{lat['p90']:10.2f}"
+        f"{lat['p99']:10.2f}{closed['errors']:8d}"
+    )
+    print(
+        f"{'wrk':22}{generator['requests_per_s']:10.0f}{generator['p50']:10.2f}{generator['p90']:10.2f}"
+        f"{generator['p99']:10.2f}{generator['errors']:8.0f}"
+    )
     share = closed["requests_per_s"] / generator["requests_per_s"]
     print(f"validator reaches {share:.0%} of wrk's request rate: above that, the validator is the bottleneck")
     plat = paced["latency_ms"]
-    print(f"\npaced, 16 producers x 20 req/s: {paced['requests']} requests, p50 {plat['p50']:.2f} ms, "
-          f"p99 {plat['p99']:.2f} ms, validator overhead p99 {paced['validator_overhead_p99_ms']} ms, "
-          f"send lag p99 {paced['send_lag_p99_ms']} ms")
+    print(
+        f"\npaced, 16 producers x 20 req/s: {paced['requests']} requests, p50 {plat['p50']:.2f} ms, "
+        f"p99 {plat['p99']:.2f} ms, validator overhead p99 {paced['validator_overhead_p99_ms']} ms, "
+        f"send lag p99 {paced['send_lag_p99_ms']} ms"
+    )
 
 
 if __name__ == "__main__":

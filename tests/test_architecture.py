@@ -79,6 +79,28 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "jsonschema",
     ),
     "validator.results": ("validator.driver", "validator.adapters", "validator.cli", "httpx", "click", "rich"),
+    "validator.offline": (
+        "validator.driver",
+        "validator.adapters",
+        "validator.cli",
+        "validator.reporting",
+        "validator.reference",
+        "validator.producer",
+        "httpx",
+        "click",
+        "rich",
+    ),
+    "validator.fastschema": ("validator", "httpx", "click", "rich", "jsonschema", "yaml", "msgspec"),
+    "validator.producer": (
+        "validator.driver",
+        "validator.adapters",
+        "validator.cli",
+        "validator.reporting",
+        "validator.reference",
+        "httpx",
+        "click",
+        "rich",
+    ),
 }
 # third-party packages allowed in exactly these modules
 ONLY_IN: dict[str, tuple[str, ...]] = {
@@ -86,6 +108,7 @@ ONLY_IN: dict[str, tuple[str, ...]] = {
     "rich": ("validator.reporting.terminal",),
     "httpx": ("validator.adapters.http", "validator.adapters.builtin", "validator.adapters.deadline"),
     "httpcore": ("validator.adapters.deadline",),
+    "msgspec": ("validator.offline.judge",),
 }
 
 
@@ -138,3 +161,10 @@ def test_light_commands_do_not_import_heavy_packages(argv: list[str]) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent, timeout=60)
     assert "HEAVY=\n" in proc.stdout, proc.stdout[-300:] + proc.stderr[-2000:]
+
+
+def test_reference_producer_uses_only_the_standard_library() -> None:
+    """It runs as a subprocess of its own and must start fast, on any machine with Python."""
+    imported = dict(modules())["validator.producer.reference"]
+    outside = sorted(i for i in imported if i.split(".")[0] not in sys.stdlib_module_names)
+    assert outside == []

@@ -45,7 +45,7 @@ def test_ids_without_scenarios_are_untested_never_pass(reference_result: RunResu
     for rr in reference_result.requirements:
         if rr.requirement.id.startswith("BP-PR-"):
             assert rr.status is Status.UNTESTED, rr.requirement.id
-            assert rr.reason
+            assert "--role producer" in rr.reason
     slow = next(rr for rr in reference_result.requirements if rr.requirement.id == "BP-RL-06")
     assert "--include-slow" in slow.reason
 
@@ -67,7 +67,10 @@ def test_state_hook_absent_skips_active_algorithm_checks() -> None:
 
 
 @pytest.mark.parametrize(
-    "case", [c for c in plan_cases() if c.name != "reference"], ids=lambda c: f"{c.name}-{c.profile}"
+    # producer mutants run as processes for 14 s each: the selftest test holds them to their ids
+    "case",
+    [c for c in plan_cases(roles=("controller",)) if c.name != "reference"],
+    ids=lambda c: f"{c.name}-{c.profile}",
 )
 def test_mutant_fails_exactly_its_declared_ids(case: SelftestCase) -> None:
     outcome = run_case(case)

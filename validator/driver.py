@@ -30,7 +30,6 @@ from validator.evidence import scrub_finding
 from validator.execution import ScenarioRun
 from validator.messages import IdBook, encode, fill
 from validator.model import (
-    Finding,
     FindingKind,
     Request,
     RunResult,
@@ -39,7 +38,7 @@ from validator.model import (
     Status,
 )
 from validator.protocol import Protocol
-from validator.results import build_run_result
+from validator.results import build_run_result, not_run
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -188,17 +187,7 @@ class Driver:
         return notes
 
     def _not_run(self, scenario: Scenario, status: Status, reason: str) -> ScenarioResult:
-        findings: tuple[Finding, ...] = ()
-        if status is Status.ERROR:
-            findings = tuple(
-                Finding(
-                    requirement_id=rid, kind=FindingKind.ERROR, check="driver", message=reason, scenario_id=scenario.id
-                )
-                for rid in scenario.covers
-            )
-        return ScenarioResult(
-            scenario=scenario, status=status, judged=frozenset(), findings=findings, skip_reason=reason
-        )
+        return not_run(scenario, status, reason)
 
     # -------------------------------------------------------------- scenarios
     def _run_scenario(self, scenario: Scenario, index: int) -> ScenarioResult:

@@ -14,7 +14,7 @@ from typing import Any
 
 from jsonschema.exceptions import best_match
 
-from validator.checks import BATCH_CHECKS, EXCHANGE_CHECKS, STEP_CHECKS, judged_by
+from validator.checks import BATCH_CHECKS, EXCHANGE_CHECKS, PRODUCER_CHECKS, STEP_CHECKS, judged_by
 from validator.errors import InputError
 from validator.model import Expectation, Scenario, Step
 from validator.protocol import Protocol
@@ -109,7 +109,17 @@ def _scenario(raw: LineDict, path: Path, protocol: Protocol, errs: list[InputErr
             errs.append(
                 InputError(f"unknown requirement id {rid!r} in covers", f"{path}:{raw['covers'].item_lines[i]}")
             )
+    role = str(raw.get("role", "controller"))
+    if role == "producer":
+        return _producer_scenario(raw, path, protocol, covers, errs)
     steps = tuple(_step(i, s, path, protocol, covers, errs) for i, s in enumerate(raw["steps"]))
+    for step, raw_step in zip(steps, raw["steps"], strict=True):
+        if step.action == "answer":
+            where = f"{path}:{raw_step.line}"
+            errs.append(InputError("answer steps belong to producer scenarios (role: producer)", where))
+    if "checks" in raw:
+        where = f"{path}:{raw.key_lines['checks']}"
+        errs.append(InputError("scenario-level checks belong to producer scenarios", where))
     scenario = Scenario(
         id=str(raw["id"]),
         title=str(raw["title"]),
@@ -135,6 +145,62 @@ def _scenario(raw: LineDict, path: Path, protocol: Protocol, errs: list[InputErr
     return scenario
 
 
+def _producer_scenario(
+    raw: LineDict, path: Path, protocol: Protocol, covers: tuple[str, ...], errs: list[InputError]
+) -> Scenario:
+    """A scenario whose steps script the validator's answers to a producer under test."""
+    side = protocol.producer
+    if side is None:
+        errs.append(InputError(f"protocol {protocol.id} has no producer role", f"{path}:{raw.line}"))
+    checks = tuple(str(c) for c in raw.get("checks", ()))
+    for name in checks:
+        if name not in PRODUCER_CHECKS:
+            errs.append(
+                InputError(
+                    f"unknown producer check {name!r} (known: {', '.join(PRODUCER_CHECKS)})",
+                    f"{path}:{raw.key_lines['checks']}",
+                )
+            )
+    steps = []
+    for index, raw_step in enumerate(raw["steps"]):
+        where = f"{path}:{raw_step.line}"
+        if "wait" in raw_step:
+            steps.append(Step(index=index, line=raw_step.line, action="wait", wait=float(raw_step["wait"])))
+            continue
+        if "answer" not in raw_step:
+            errs.append(InputError("producer scenarios have only answer and wait steps", where))
+            continue
+        endpoint = str(raw_step["answer"])
+        if side is not None and endpoint not in side.answers:
+            known = ", ".join(side.answers)
+            errs.append(InputError(f"the validator does not answer {endpoint!r} (known: {known})", where))
+        answer = {k: plain(v) for k, v in raw_step.items() if k != "answer"}
+        steps.append(Step(index=index, line=raw_step.line, action="answer", endpoint=endpoint, answer=answer))
+    scenario = Scenario(
+        id=str(raw["id"]),
+        title=str(raw["title"]),
+        covers=covers,
+        tags=tuple(raw.get("tags", ())),
+        needs=(),
+        steps=tuple(steps),
+        source=str(path),
+        line=raw.line,
+        role="producer",
+        checks=checks,
+    )
+    if not errs:
+        judgeable = judged_by([*(side.checks if side else ()), *checks], ())
+        for rid in covers:
+            if rid not in judgeable:
+                errs.append(
+                    InputError(
+                        f"covers {rid} but no check of the producer scenario judges it",
+                        f"{path}:{raw.key_lines['covers']}",
+                    )
+                )
+    return scenario
+
+
 def _step_judgeable(step: Step, protocol: Protocol) -> set[str]:
     if step.action != "send":
         return set()
@@ -151,6 +217,8 @@ def _step(
     where = f"{path}:{raw.line}"
     if "wait" in raw:
         return Step(index=index, line=raw.line, action="wait", wait=float(raw["wait"]))
+    if "answer" in raw:
+        return Step(index=index, line=raw.line, action="answer", endpoint=str(raw["answer"]))
     if "set_state" in raw:
         if protocol.state_hook is None:
             errs.append(InputError("set_state used but the protocol has no state hook", where))

@@ -126,6 +126,7 @@ class Step:
     poll: float = 0.05
     batch_checks: tuple[str, ...] = ()
     wait: float = 0.0
+    answer: dict[str, Any] = field(default_factory=dict)  # producer role: how the validator answers, and for how long
 
     def expectation(self, profile: str) -> Expectation | None:
         """The expectation that applies under a profile."""
@@ -144,6 +145,8 @@ class Scenario:
     steps: tuple[Step, ...]
     source: str
     line: int
+    role: str = "controller"  # whose behaviour it judges: "controller" or "producer"
+    checks: tuple[str, ...] = ()  # producer role: checks over the whole recorded session
 
     @property
     def area(self) -> str:
@@ -286,3 +289,38 @@ class RunResult:
     def summary(self) -> dict[str, int]:
         """Counts per status, in the report's key order."""
         return {s.value: self.count(s) for s in Status}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Received:
+    """One request a producer under test made to the validator, and what the validator answered.
+
+    ``t`` is seconds since the scenario's session began (monotonic clock); ``wall_ms`` is the
+    validator's wall clock at arrival, for judging timestamps.
+    """
+
+    t: float
+    wall_ms: int
+    endpoint: str  # an endpoint name, "sink", or "other"
+    method: str
+    path: str
+    body: bytes
+    message: Any  # parsed JSON, or None when the body is not JSON
+    items: int = 0  # sink requests: how many items the body carries
+    status: int = 0
+    answer: Any = None  # the JSON body answered, when there was one
+    answer_headers: tuple[tuple[str, str], ...] = ()
+    answered_t: float = 0.0  # when the answer was written (same clock as ``t``)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProducerTrace:
+    """Everything a producer did during one scenario, in arrival order."""
+
+    scenario_id: str
+    duration_s: float
+    events: tuple[Received, ...]
+
+    def on(self, endpoint: str) -> tuple[Received, ...]:
+        """The requests made to one endpoint (``sink`` for items)."""
+        return tuple(e for e in self.events if e.endpoint == endpoint)

@@ -33,6 +33,33 @@ class Endpoint:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Answer:
+    """How the validator, standing in for the peer, answers requests to one endpoint by default."""
+
+    message: str | None = None  # a template name; its ``{{request.FIELD}}`` placeholders echo the request
+    body: Any = None  # a fixed JSON body when no template is named
+    status: int = 200
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProducerSide:
+    """What the validator serves when the implementation under test is a producer."""
+
+    sink_path: str
+    answers: dict[str, Answer]
+    checks: tuple[str, ...]  # run on every recorded session
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaptureRules:
+    """How captured messages are judged offline: the field naming the type, checks for all and per type."""
+
+    dispatch: str
+    checks: tuple[str, ...]
+    types: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]  # type -> (checks, ids its generic checks judge)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Protocol:
     """Everything the driver and checks need to know about one protocol."""
 
@@ -48,6 +75,8 @@ class Protocol:
     scenario_checks: tuple[str, ...]
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
     directory: Path = Path()
+    producer: ProducerSide | None = None
+    capture: CaptureRules | None = None
 
 
 def available_protocols() -> tuple[str, ...]:
@@ -152,7 +181,39 @@ def load_protocol(protocol_id: str = DEFAULT_PROTOCOL) -> Protocol:
         scenario_checks=tuple(str(c) for c in doc.get("scenario_checks", [])),
         templates={str(k): plain(v) for k, v in _require(doc, "templates", where, dict).items()},
         directory=directory,
+        capture=_capture_rules(doc.get("capture"), f"{path}:{getattr(doc.get('capture'), 'line', 1)}"),
+        producer=_producer_side(doc.get("producer"), endpoints, f"{path}:{getattr(doc.get('producer'), 'line', 1)}"),
     )
     if proto.probe_endpoint not in endpoints or proto.probe_message not in proto.templates:
         raise InputError("liveness_probe names an unknown endpoint or template", where)
     return proto
+
+
+def _producer_side(spec: Any, endpoints: dict[str, Endpoint], where: str) -> ProducerSide | None:
+    if spec is None:
+        return None
+    answers = {}
+    for name, raw in _require(spec, "answers", where, dict).items():
+        if name not in endpoints:
+            raise InputError(f"producer answers name unknown endpoint {name!r}", where)
+        answers[str(name)] = Answer(
+            message=raw.get("message"), body=plain(raw.get("body")), status=int(raw.get("status", 200))
+        )
+    return ProducerSide(
+        sink_path=str(_require(spec, "sink", where, str)),
+        answers=answers,
+        checks=tuple(str(c) for c in spec.get("checks", [])),
+    )
+
+
+def _capture_rules(spec: Any, where: str) -> CaptureRules | None:
+    if spec is None:
+        return None
+    types = {}
+    for name, raw in _require(spec, "types", where, dict).items():
+        types[str(name)] = (tuple(str(c) for c in raw.get("checks", [])), tuple(str(j) for j in raw.get("judges", [])))
+    return CaptureRules(
+        dispatch=str(_require(spec, "dispatch", where, str)),
+        checks=tuple(str(c) for c in _require(spec, "checks", where, list)),
+        types=types,
+    )

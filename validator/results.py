@@ -10,12 +10,17 @@ from validator.model import (
     FindingKind,
     RequirementResult,
     RunResult,
+    Scenario,
     ScenarioResult,
     Status,
 )
 
+ROLE_LETTERS = {"controller": "C", "producer": "P"}
 
-def requirement_status(rid: str, findings: list[Finding], judged: bool, skip_reasons: list[str]) -> tuple[Status, str]:
+
+def requirement_status(
+    rid: str, findings: list[Finding], judged: bool, skip_reasons: list[str], untested: str = ""
+) -> tuple[Status, str]:
     """Fail beats error beats pass beats skip beats untested; a requirement nobody judged is never a pass."""
     if any(f.kind is FindingKind.VIOLATION for f in findings):
         return Status.FAIL, ""
@@ -26,7 +31,7 @@ def requirement_status(rid: str, findings: list[Finding], judged: bool, skip_rea
         return Status.PASS, ""
     if skip_reasons:
         return Status.SKIP, "; ".join(dict.fromkeys(skip_reasons))
-    return Status.UNTESTED, "no scenario in this run judges it"
+    return Status.UNTESTED, untested or "no scenario in this run judges it"
 
 
 def build_run_result(
@@ -42,8 +47,12 @@ def build_run_result(
     incomplete: bool = False,
     unreachable: bool = False,
     notes: tuple[str, ...] = (),
+    role: str = "controller",
 ) -> RunResult:
-    """One :class:`RequirementResult` per catalog id, in catalog order."""
+    """One :class:`RequirementResult` per catalog id, in catalog order.
+
+    Ids of the other role (``C`` in a producer run, ``P`` in a controller run) stay untested, saying so.
+    """
     results = tuple(scenario_results)
     by_req: dict[str, list[Finding]] = {rid: [] for rid in catalog.ids}
     judged: set[str] = set()
@@ -59,7 +68,11 @@ def build_run_result(
                 skips.setdefault(rid, []).append(sr.skip_reason)
     requirements = []
     for req in catalog.requirements:
-        status, reason = requirement_status(req.id, by_req[req.id], req.id in judged, skips[req.id])
+        if role == "capture":
+            other = "not judged from the messages in this capture"
+        else:
+            other = "" if req.role in ("A", ROLE_LETTERS.get(role, "")) else _other_role(req.role)
+        status, reason = requirement_status(req.id, by_req[req.id], req.id in judged, skips[req.id], other)
         requirements.append(
             RequirementResult(
                 requirement=req,
@@ -85,3 +98,22 @@ def build_run_result(
         unreachable=unreachable,
         notes=notes,
     )
+
+
+def not_run(scenario: Scenario, status: Status, reason: str) -> ScenarioResult:
+    """A scenario that did not run: skipped, or an error for every id it covers."""
+    findings: tuple[Finding, ...] = ()
+    if status is Status.ERROR:
+        findings = tuple(
+            Finding(requirement_id=rid, kind=FindingKind.ERROR, check="driver", message=reason, scenario_id=scenario.id)
+            for rid in scenario.covers
+        )
+    return ScenarioResult(scenario=scenario, status=status, judged=frozenset(), findings=findings, skip_reason=reason)
+
+
+def _other_role(letter: str) -> str:
+    if letter == "P":
+        return "a producer requirement: judged by run --role producer"
+    if letter == "C":
+        return "a controller requirement: judged by run --role controller"
+    return ""

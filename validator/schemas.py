@@ -78,12 +78,32 @@ def _inline_refs(node: Any, by_name: dict[str, Any]) -> Any:
 
 
 @lru_cache(maxsize=64)
-def message_validator(schemas_subdir: str, message_type: str) -> Any:
-    """A compiled validator for one message type of one protocol."""
+def message_validator(schemas_subdir: str, message_type: str, engine: str = "jsonschema") -> Any:
+    """A validator for one message type of one protocol.
+
+    ``engine="compiled"`` gives the closure-compiled equivalent (:mod:`validator.fastschema`), or
+    the ``jsonschema`` one when the schema uses a keyword the compiler does not support.
+    """
     registry, by_title = _registry(schemas_subdir)
     if message_type not in by_title:
         raise InputError(f"no schema for message type {message_type!r} in schemas/{schemas_subdir}")
-    return StrictValidator(_inline_refs(by_title[message_type], by_title), registry=registry)
+    schema = _inline_refs(by_title[message_type], by_title)
+    if engine == "compiled":
+        from validator.fastschema import CompiledValidator, Unsupported
+
+        try:
+            return CompiledValidator(schema)
+        except Unsupported:
+            pass
+    return StrictValidator(schema, registry=registry)
+
+
+def message_schema(schemas_subdir: str, message_type: str) -> Any:
+    """The schema of one message type with its references inlined (for other engines to compile)."""
+    _, by_title = _registry(schemas_subdir)
+    if message_type not in by_title:
+        raise InputError(f"no schema for message type {message_type!r} in schemas/{schemas_subdir}")
+    return _inline_refs(by_title[message_type], by_title)
 
 
 def message_types(schemas_subdir: str) -> tuple[str, ...]:

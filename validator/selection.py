@@ -44,8 +44,15 @@ def select_scenarios(
     select: tuple[str, ...] = (),
     deselect: tuple[str, ...] = (),
     include_slow: bool = False,
+    role: str = "controller",
 ) -> tuple[tuple[Scenario, ...], tuple[Scenario, ...]]:
-    """(scenarios to run, selected scenarios left out for being slow), both in their original order."""
+    """(scenarios to run, selected scenarios left out for being slow), both in their original order.
+
+    Only scenarios of ``role`` (whose implementation is under test) take part.
+    """
+    scenarios = tuple(s for s in scenarios if s.role == role)
+    if not scenarios:
+        raise SelectionError(f"no scenario judges a {role}")
     for pattern in (*select, *deselect):
         if not any(matches(s, pattern, catalog) for s in scenarios):
             raise SelectionError(f"pattern {pattern!r} matches no scenario or covered requirement id")

@@ -17,9 +17,10 @@ from pathlib import Path
 from validator.adapters import AdapterOptions
 from validator.loader import load_scenarios
 from validator.model import Status
+from validator.producer.reference import PRODUCER_MUTANTS
 from validator.protocol import load_protocol
 from validator.reference.mutants import MUTANTS
-from validator.runner import validate
+from validator.runner import validate, validate_producer
 
 SELFTEST_TOKEN = "nexus-selftest-token"  # noqa: S105 - a fixed token for built-in targets
 REFERENCE = "reference"
@@ -34,10 +35,13 @@ class SelftestCase:
     profile: str
     expected: frozenset[str]
     token: bool
+    role: str = "controller"
 
     @property
     def target(self) -> str:
         """The ``--target`` spec of this case."""
+        if self.role == "producer":
+            return f"builtin:producer/{self.name}"
         return "builtin:reference" if self.name == REFERENCE else f"builtin:mutant/{self.name}"
 
 
@@ -93,8 +97,28 @@ class SelftestResult:
         return all(o.ok for o in self.outcomes) and not self.unkilled
 
 
-def plan_cases(profiles: Sequence[str] = ("default", "strict")) -> list[SelftestCase]:
-    """The reference under each profile, then every mutant (under strict too where it declares a difference)."""
+def plan_cases(
+    profiles: Sequence[str] = ("default", "strict"), roles: Sequence[str] = ("controller", "producer")
+) -> list[SelftestCase]:
+    """The reference under each profile, then every mutant (under strict too where it declares a difference).
+
+    Producer cases (the reference producer and its mutants, run as real processes) come after.
+    """
+    cases = []
+    if "controller" in roles:
+        cases += _controller_cases(profiles)
+    if "producer" in roles:
+        reference = SelftestCase(name=REFERENCE, profile="default", expected=frozenset(), token=False, role="producer")
+        cases.append(reference)
+        for pm in PRODUCER_MUTANTS.values():
+            if not pm.slow_only:  # its scenario takes over a minute; the test suite checks it separately
+                cases.append(
+                    SelftestCase(name=pm.name, profile="default", expected=pm.breaks, token=False, role="producer")
+                )
+    return cases
+
+
+def _controller_cases(profiles: Sequence[str]) -> list[SelftestCase]:
     cases = [SelftestCase(name=REFERENCE, profile=p, expected=frozenset(), token=True) for p in profiles]
     for mutant in MUTANTS.values():
         if mutant.slow_only:
@@ -124,10 +148,13 @@ def run_case(case: SelftestCase, scenario_paths: tuple[str, ...] = ()) -> CaseOu
             duration_s=0.0,
             problem=str(loaded.errors[0]),
         )
-    options = AdapterOptions(token=SELFTEST_TOKEN if case.token else None)
-    result = validate(
-        case.target, profile=case.profile, options=options, scenarios=loaded.scenarios, fuzz_examples=FUZZ_EXAMPLES
-    )
+    if case.role == "producer":
+        result = validate_producer(case.target, profile=case.profile, scenarios=loaded.scenarios)
+    else:
+        options = AdapterOptions(token=SELFTEST_TOKEN if case.token else None)
+        result = validate(
+            case.target, profile=case.profile, options=options, scenarios=loaded.scenarios, fuzz_examples=FUZZ_EXAMPLES
+        )
     by_status: dict[Status, set[str]] = {s: set() for s in Status}
     for rr in result.requirements:
         by_status[rr.status].add(rr.requirement.id)
@@ -166,8 +193,11 @@ def run_selftest(
                     on_outcome(outcomes[-1])
     index = {case: i for i, case in enumerate(planned)}
     outcomes.sort(key=lambda o: index[o.case])
-    references = [o for o in outcomes if o.case.name == REFERENCE]
-    testable = frozenset.intersection(*(o.passing for o in references)) if references else frozenset()
+    testable: frozenset[str] = frozenset()
+    for role in {case.role for case in planned}:
+        references = [o for o in outcomes if o.case.name == REFERENCE and o.case.role == role]
+        if references:  # what every reference run of the role passes can be killed
+            testable |= frozenset.intersection(*(o.passing for o in references))
     killed = frozenset().union(*(o.failing & o.case.expected for o in outcomes if o.case.name != REFERENCE))
     return SelftestResult(
         outcomes=tuple(outcomes), testable=testable, killed=killed, duration_s=time.perf_counter() - t0

@@ -139,6 +139,7 @@ def test_list_mutants() -> None:
     assert proc.returncode == 0
     assert "timeout-unchecked" in proc.stdout
     assert "BP-CS-05" in proc.stdout
+    assert "producer/ignores-pause" in proc.stdout
 
 
 def test_explain_shows_requirement_checks_and_scenarios() -> None:
@@ -156,10 +157,12 @@ def test_explain_unknown_id_exits_2() -> None:
     assert "unknown requirement id" in proc.stderr
 
 
-def test_untested_requirement_explained_as_such() -> None:
+def test_producer_requirement_explained_with_its_session_check() -> None:
     proc = cli("explain", "BP-PR-03")
     assert proc.returncode == 0
-    assert "untested" in proc.stdout
+    assert "role P" in proc.stdout
+    assert "producer-rate" in proc.stdout
+    assert "backpressure/producer/follows-rate" in proc.stdout
 
 
 def test_version_and_help() -> None:

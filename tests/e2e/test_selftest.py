@@ -14,11 +14,12 @@ pytestmark = pytest.mark.e2e
 
 
 def test_selftest_passes_with_full_score() -> None:
-    proc = cli("selftest", env={"COLUMNS": "250"})
+    proc = cli("selftest", env={"COLUMNS": "250"}, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "mutation score: 100.0%" in proc.stdout
     assert "timeout-unchecked" in proc.stdout
     assert "survived" not in proc.stdout
+    assert "producer/ignores-pause" in proc.stdout
     assert "Traceback" not in proc.stderr
 
 
@@ -30,7 +31,14 @@ def test_new_requirement_without_mutant_is_reported_unkilled(tmp_path: Path) -> 
         "      - {send: capacity, message: CapacitySignal, expect: accept, judges: [BP-RL-06]}\n"
     )
     proc = cli(
-        "selftest", "--scenarios", str(protocol_dir("backpressure")), "--scenarios", str(extra), env={"COLUMNS": "250"}
+        "selftest",
+        "--role",
+        "controller",
+        "--scenarios",
+        str(protocol_dir("backpressure")),
+        "--scenarios",
+        str(extra),
+        env={"COLUMNS": "250"},
     )
     assert proc.returncode == 1
     assert "no mutant kills: BP-RL-06" in proc.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,6 +103,30 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], set[str] | None]] = 
     ("message-schema", "bool-load", {"body": flow_control(current_load=True)}, {}, {"BP-ENV-05", "BP-FC-01"}),
     ("message-schema", "fraction", {"body": flow_control(max_capacity=1000.5)}, {}, {"BP-ENV-05", "BP-FC-01"}),
     ("message-schema", "rejection-not-judged", {"status": 400, "body": ERR}, {}, None),
+    ("message-valid", "complete", {"body": flow_control()}, {"judges": ("BP-PR-01",)}, set()),
+    (
+        "message-valid",
+        "out-of-range",
+        {"body": flow_control(current_load=101)},
+        {"judges": ("BP-PR-01",)},
+        {"BP-PR-01"},
+    ),
+    (
+        "metrics-latency-order",
+        "ordered",
+        {"body": {"latency_p50_ms": 3, "latency_p99_ms": 30}},
+        {"response_type": "MetricsReport"},
+        set(),
+    ),
+    (
+        "metrics-latency-order",
+        "inverted",
+        {"body": {"latency_p50_ms": 30, "latency_p99_ms": 3}},
+        {"response_type": "MetricsReport"},
+        {"BP-PR-07"},
+    ),
+    ("metrics-latency-order", "not-metrics", {"body": flow_control()}, {}, None),
+    ("message-valid", "nothing-to-judge", {"body": flow_control()}, {"judges": ()}, None),
     ("envelope-action", "ok", {"body": flow_control()}, {}, set()),
     ("envelope-action", "wrong-case", {"body": flow_control(action="flowcontrol")}, {}, {"BP-ENV-01"}),
     ("envelope-action", "missing", {"body": flow_control(action=DROP)}, {}, {"BP-ENV-01"}),
@@ -247,6 +272,15 @@ def test_either_records_which_way_the_target_went() -> None:
         issues = list(EXCHANGE_CHECKS["expectation"].func(ex, context(ex, expect="either", judges=("BP-CS-09",))) or [])
         assert [i.kind for i in issues] == [FindingKind.NOTE]
         assert word in issues[0].message
+
+
+def test_every_producer_check_has_a_passing_and_a_failing_trace() -> None:
+    """The producer checks are held to the same rule, in tests/unit/test_producer_checks.py."""
+    from validator.checks import PRODUCER_CHECKS
+
+    source = (Path(__file__).parent / "test_producer_checks.py").read_text()
+    for name in PRODUCER_CHECKS:
+        assert source.count(f'"{name}"') >= 2, f"{name} needs a passing and a failing trace"
 
 
 def test_integral_float_in_emitted_message_passes_with_a_note() -> None:

@@ -8,7 +8,7 @@ one line here.
 from __future__ import annotations
 
 from validator.checks import batch, expectations, http
-from validator.checks.backpressure import algorithm, envelope, fairness, flowcontrol
+from validator.checks.backpressure import algorithm, envelope, fairness, flowcontrol, producer
 from validator.checks.base import (
     BatchCheck,
     BatchCheckFn,
@@ -16,17 +16,23 @@ from validator.checks.base import (
     ExchangeCheck,
     ExchangeCheckFn,
     Issue,
+    ProducerCheck,
+    ProducerCheckFn,
+    ProducerContext,
     ScenarioCheck,
 )
 
 __all__ = [
     "BATCH_CHECKS",
     "EXCHANGE_CHECKS",
+    "PRODUCER_CHECKS",
     "SCENARIO_CHECKS",
     "STEP_CHECKS",
     "CheckContext",
     "ExchangeCheck",
     "Issue",
+    "ProducerCheck",
+    "ProducerContext",
     "ScenarioCheck",
     "judged_by",
 ]
@@ -45,6 +51,7 @@ EXCHANGE_CHECKS: dict[str, ExchangeCheck] = {
         _c("success-is-json", ("BP-HTTP-02",), http.check_success_is_json),
         _c("health-body", ("BP-HTTP-04",), http.check_health_body),
         _c("message-schema", ("BP-ENV-05", "BP-FC-01"), envelope.check_message_schema),
+        _c("message-valid", (), envelope.check_message_valid),
         _c("envelope-action", ("BP-ENV-01",), envelope.check_envelope_action),
         _c("envelope-version", ("BP-ENV-02",), envelope.check_envelope_version),
         _c("envelope-timestamp", ("BP-ENV-03",), envelope.check_envelope_timestamp),
@@ -62,6 +69,7 @@ EXCHANGE_CHECKS: dict[str, ExchangeCheck] = {
         _c("algorithm-level", ("BP-ALG-03",), algorithm.check_level),
         _c("algorithm-tier", ("BP-ALG-04",), algorithm.check_tier),
         _c("rate-limit-response", ("BP-RL-05",), http.check_rate_limit_response),
+        _c("metrics-latency-order", ("BP-PR-07",), producer.check_latency_order),
     )
 }
 
@@ -89,6 +97,30 @@ SCENARIO_CHECKS: dict[str, ScenarioCheck] = {
     ),
 }
 
+
+def _p(name: str, reqs: tuple[str, ...], func: ProducerCheckFn) -> ProducerCheck:
+    return ProducerCheck(name=name, requirements=reqs, func=func, description=(func.__doc__ or "").strip())
+
+
+PRODUCER_CHECKS: dict[str, ProducerCheck] = {
+    check.name: check
+    for check in (
+        _p(
+            "emitted-envelope",
+            ("BP-ENV-01", "BP-ENV-02", "BP-ENV-03", "BP-ENV-04", "BP-ENV-05", "BP-ENV-06"),
+            producer.check_emitted_envelope,
+        ),
+        _p("producer-signals-valid", ("BP-PR-01",), producer.check_signals_valid),
+        _p("producer-metrics-valid", ("BP-PR-02",), producer.check_metrics_valid),
+        _p("producer-rate", ("BP-PR-03",), producer.check_rate),
+        _p("producer-pause", ("BP-PR-04",), producer.check_pause),
+        _p("producer-metrics-interval", ("BP-PR-05",), producer.check_metrics_interval),
+        _p("producer-signals-periodic", ("BP-PR-06",), producer.check_signals_periodic),
+        _p("producer-metrics-consistent", ("BP-PR-07",), producer.check_metrics_consistent),
+        _p("producer-backoff", ("BP-PR-08",), producer.check_backoff),
+    )
+}
+
 # Checks that only produce findings for the ids they are asked to judge, but
 # whose applicability depends on the step: the driver always adds these.
 STEP_CHECKS: tuple[str, ...] = ("expectation", "rejection-has-reason", "rejection-is-json")
@@ -100,7 +132,7 @@ def judged_by(check_names: tuple[str, ...] | list[str], step_judges: tuple[str, 
     for name in check_names:
         check = EXCHANGE_CHECKS.get(name) or BATCH_CHECKS.get(name)
         if check is None:
-            scenario_check = SCENARIO_CHECKS.get(name)
+            scenario_check = SCENARIO_CHECKS.get(name) or PRODUCER_CHECKS.get(name)
             ids.update(scenario_check.requirements if scenario_check else ())
             continue
         ids.update(check.requirements or step_judges)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from validator.model import Exchange, Expectation, FindingKind
+from validator.model import Exchange, Expectation, FindingKind, ProducerTrace
 
 NO_JSON: Any = object()
 """Marker for a response body that is absent or not valid JSON."""
@@ -28,6 +28,7 @@ class Issue:
     expected: str = ""
     actual: str = ""
     kind: FindingKind = FindingKind.VIOLATION
+    event: Any = None  # producer role: the recorded request the issue is about, shown as evidence
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,12 +48,30 @@ class CheckContext:
     consumer_state: tuple[int, int] | None = None
     clock_ms: int = 0
     skew_ms: int = 300_000
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[Any, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProducerContext:
+    """What a check of a producer's recorded session may know besides the trace."""
+
+    scenario_id: str
+    profile: str
+    schemas_dir: str
+    message_types: dict[str, str]  # endpoint name -> the message type producers send there
+    skew_ms: int = 300_000
+    rate_tolerance_pct: float = 10.0
+    adjust_s: float = 1.0  # time a producer has to adopt a new rate
+    pause_grace_s: float = 0.25  # in-flight allowance after an immediate stop
+    max_signal_gap_s: float = 3.0
+    metrics_interval_s: float = 60.0
+    timing_slack_s: float = 0.0
 
 
 ExchangeCheckFn = Callable[[Exchange, CheckContext], "Iterable[Issue] | None"]
 BatchCheckFn = Callable[[Sequence[tuple[Exchange, CheckContext]]], "Iterable[Issue] | None"]
 ScenarioCheckFn = Callable[[Sequence[tuple[Exchange, CheckContext]]], "Iterable[Issue] | None"]
+ProducerCheckFn = Callable[[ProducerTrace, ProducerContext], "Iterable[Issue] | None"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +91,16 @@ class BatchCheck:
     name: str
     requirements: tuple[str, ...]
     func: BatchCheckFn
+    description: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProducerCheck:
+    """A named check over one recorded producer session."""
+
+    name: str
+    requirements: tuple[str, ...]
+    func: ProducerCheckFn
     description: str = ""
 
 
@@ -123,7 +152,12 @@ def describe(value: Any, limit: int = 80) -> str:
     """A short JSON rendering of a value for messages."""
     if value is NO_JSON:
         return "(no JSON body)"
-    text = json.dumps(value, ensure_ascii=False)
+    if type(value) is int:
+        text = str(value)
+    elif type(value) is str and value.isprintable() and '"' not in value and "\\" not in value:
+        text = f'"{value}"'
+    else:
+        text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

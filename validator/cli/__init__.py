@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from validator import TOOL_NAME, __version__
+from validator.cli.capture import check
 from validator.cli.common import die
 from validator.cli.fuzzing import fuzz
 from validator.cli.info import bench, explain, list_command, selftest, serve_reference
@@ -81,6 +82,7 @@ def show_config(ctx: click.Context, /, **opts: Any) -> None:
 
 COMMANDS = (
     run,
+    check,
     fuzz,
     bench,
     list_command,

@@ -15,7 +15,7 @@ from validator.gate import EXIT_FAILURES, EXIT_OK
 
 @click.command(name="list")
 @click.option("--protocol", "protocol_id", default="backpressure", show_default=True)
-@click.option("--mutants", is_flag=True, help="List the built-in mutant controllers instead.")
+@click.option("--mutants", is_flag=True, help="List the built-in mutant controllers and producers instead.")
 def list_command(protocol_id: str, mutants: bool) -> None:
     """List the requirement catalog (or the mutant gallery)."""
     from validator.reporting.terminal import make_console, render_catalog, render_rows
@@ -30,6 +30,11 @@ def list_command(protocol_id: str, mutants: bool) -> None:
             if m.strict_breaks is not None:
                 breaks += f"; strict: {', '.join(sorted(m.strict_breaks))}"
             rows.append((m.name, breaks + (" (with a token)" if m.needs_token else ""), m.summary))
+        from validator.producer.reference import PRODUCER_MUTANTS
+
+        for pm in PRODUCER_MUTANTS.values():
+            slow = " (slow scenario)" if pm.slow_only else ""
+            rows.append((f"producer/{pm.name}", ", ".join(sorted(pm.breaks)) + slow, pm.description))
         render_rows(console, ("mutant", "breaks", "what is wrong with it"), rows)
         return
     protocol, scenarios = load_protocol_and_scenarios(protocol_id, ())
@@ -45,7 +50,7 @@ def list_command(protocol_id: str, mutants: bool) -> None:
 @click.option("--protocol", "protocol_id", default="backpressure", show_default=True)
 def explain(requirement_id: str, protocol_id: str) -> None:
     """Show one requirement, the checks that judge it and the scenarios that cover it."""
-    from validator.checks import EXCHANGE_CHECKS, SCENARIO_CHECKS
+    from validator.checks import BATCH_CHECKS, EXCHANGE_CHECKS, PRODUCER_CHECKS, SCENARIO_CHECKS
 
     protocol, scenarios = load_protocol_and_scenarios(protocol_id, ())
     req = protocol.catalog.get(requirement_id.upper())
@@ -59,7 +64,9 @@ def explain(requirement_id: str, protocol_id: str) -> None:
         click.echo(f"under --profile strict: {req.strict_level.name}")
     click.echo(f"\n{req.title}\n  {req.text}\n")
     checks = [(c.name, c.description) for c in EXCHANGE_CHECKS.values() if req.id in c.requirements]
+    checks += [(c.name, c.description) for c in BATCH_CHECKS.values() if req.id in c.requirements]
     checks += [(c.name, c.description) for c in SCENARIO_CHECKS.values() if req.id in c.requirements]
+    checks += [(c.name, c.description) for c in PRODUCER_CHECKS.values() if req.id in c.requirements]
     if checks:
         click.echo("checks:")
         for name, description in checks:
@@ -82,7 +89,14 @@ def explain(requirement_id: str, protocol_id: str) -> None:
     metavar="PATH",
     help="Scenario files or directories to use instead of the shipped ones (repeatable).",
 )
-def selftest(jobs: int | None, scenario_paths: tuple[str, ...]) -> None:
+@click.option(
+    "--role",
+    "roles",
+    type=click.Choice(["controller", "producer"]),
+    multiple=True,
+    help="Only the cases of this role (repeatable; default: both).",
+)
+def selftest(jobs: int | None, scenario_paths: tuple[str, ...], roles: tuple[str, ...]) -> None:
     """Prove every check can fail: run the suite against the reference and every mutant.
 
     Exits 1 if the reference fails anything, a mutant survives, a mutant fails ids it does not
@@ -95,14 +109,14 @@ def selftest(jobs: int | None, scenario_paths: tuple[str, ...]) -> None:
     if paths:
         load_protocol_and_scenarios("backpressure", tuple(paths))  # report broken files once, here, with exit 2
     console = make_console()
-    cases = plan_cases()
+    cases = plan_cases(roles=roles or ("controller", "producer"))
     done = 0
 
     def progress(outcome: Any) -> None:
         nonlocal done
         done += 1
         mark = "ok" if outcome.ok else "MISMATCH"
-        console.print(f"[{done}/{len(cases)}] {outcome.case.name} ({outcome.case.profile}): {mark}", highlight=False)
+        console.print(f"[{done}/{len(cases)}] {outcome.case.target} ({outcome.case.profile}): {mark}", highlight=False)
 
     result = run_selftest(jobs=jobs, scenario_paths=paths, cases=cases, on_outcome=progress)
     render_selftest(console, result)

@@ -162,6 +162,45 @@ OPTIONS = [
         help="Generated inputs to try after the scenarios (0: no fuzzing; not run with --select); "
         "seeded by --seed, else 0.",
     ),
+    click.option(
+        "--role",
+        type=click.Choice(["controller", "producer"]),
+        default=None,
+        help="Which side is under test [default: controller; producer when --spawn, --listen or a "
+        "builtin:producer/ target is given].",
+    ),
+    click.option(
+        "--spawn",
+        metavar="COMMAND",
+        help="Producer role: start the producer with this command, once per scenario; {controller_url}, "
+        "{sink_url}, {capacity_url} and {metrics_url} are filled in.",
+    ),
+    click.option(
+        "--listen",
+        metavar="HOST:PORT",
+        help="Producer role: serve the controller and sink here and wait for a producer started by you.",
+    ),
+    click.option(
+        "--startup-timeout",
+        type=click.FloatRange(min=0.1),
+        default=None,
+        metavar="SECONDS",
+        help="Producer role: how long to wait for the producer's first request [default: 10, 60 with --listen].",
+    ),
+    click.option(
+        "--signal-interval",
+        type=click.FloatRange(min=0.1),
+        default=3.0,
+        show_default=True,
+        help="Producer role: longest a producer may go without a CapacitySignal (BP-PR-06).",
+    ),
+    click.option(
+        "--rate-tolerance",
+        type=click.FloatRange(min=0),
+        default=10.0,
+        show_default=True,
+        help="Producer role: items per second allowed above recommended_rate, in percent (BP-PR-03; plus 1 item).",
+    ),
     click.option("--verbose", "-v", is_flag=True, help="Show every scenario's outcome as it finishes."),
 ]
 
@@ -189,7 +228,12 @@ def with_options(func: Any) -> Any:
 @click.command()
 @with_options
 def run(**opts: Any) -> None:
-    """Validate a controller: replay the scenarios, judge every requirement, write reports."""
+    """Validate a controller (or, with --role producer, a producer): judge every requirement, write reports."""
+    if run_role(opts) == "producer":
+        from validator.cli.producer import run_producer
+
+        run_producer(opts)
+        return
     from validator.adapters import build_adapter
     from validator.driver import Driver
     from validator.events import RunFinished
@@ -217,6 +261,15 @@ def run(**opts: Any) -> None:
         adapter.close()
     assert result is not None
     finish(console, result, settings)
+
+
+def run_role(opts: dict[str, Any]) -> str:
+    """The side under test: explicit --role, else implied by the producer-only options."""
+    implied = bool(opts["spawn"] or opts["listen"] or str(opts["target"]).startswith("builtin:producer/"))
+    role = opts["role"] or ("producer" if implied else "controller")
+    if role == "controller" and implied:
+        die("--spawn, --listen and builtin:producer/ targets validate a producer: use --role producer")
+    return str(role)
 
 
 def build_run_settings(opts: dict[str, Any]) -> RunSettings:

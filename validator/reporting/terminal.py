@@ -37,6 +37,42 @@ STATUS_STYLE = {
 }
 
 
+class CaptureProgress:
+    """A progress bar for checking a capture: bytes read of the total (when known) and messages per second."""
+
+    def __init__(self, console: Console, total_bytes: int | None, label: str) -> None:
+        import time
+
+        self._clock = time.perf_counter
+        self._t0 = self._clock()
+        self.enabled = console.is_terminal
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%" if total_bytes else ""),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._task = self._progress.add_task(label, total=total_bytes or None, rate="")
+        if self.enabled:
+            self._progress.start()
+
+    def update(self, bytes_read: int, messages: int) -> None:
+        """Show how far the check is, and how fast it goes."""
+        if not self.enabled:
+            return
+        elapsed = max(self._clock() - self._t0, 1e-9)
+        rate = f"{messages:,} messages, {messages / elapsed:,.0f}/s"
+        self._progress.update(self._task, completed=bytes_read, rate=rate)
+
+    def stop(self) -> None:
+        """Remove the bar."""
+        if self.enabled:
+            self._progress.stop()
+
+
 class LiveView:
     """Consumes driver events and shows progress on a console (a bar on a terminal, lines elsewhere)."""
 
@@ -97,7 +133,11 @@ def render_summary(console: Console, result: RunResult, fail_on: Level) -> None:
     for status in Status:
         table.add_column(status.value, justify="right", style=STATUS_STYLE[status])
     by_area: dict[str, Counter[Status]] = {}
+    other_role = 0
     for rr in result.requirements:
+        if rr.status is Status.UNTESTED and ("judged by run --role" in rr.reason or rr.reason.startswith("not judged")):
+            other_role += 1  # the other side's requirements: counted below, not drawn as rows
+            continue
         by_area.setdefault(rr.requirement.area, Counter())[rr.status] += 1
     for area, counts in by_area.items():
         name = result.catalog.areas.get(area, area)
@@ -124,6 +164,8 @@ def render_summary(console: Console, result: RunResult, fail_on: Level) -> None:
     summary = result.summary()
     line = "  ".join(f"{k} {v}" for k, v in summary.items())
     console.print(f"\nrequirements: {line}   ({result.duration_s:.2f} s)", highlight=False)
+    if other_role:
+        console.print(f"({other_role} requirements this kind of run cannot judge are not shown)", style="dim")
 
 
 def make_console(stderr: bool = False) -> Console:
@@ -185,7 +227,7 @@ def render_selftest(console: Console, result: SelftestResult) -> None:
                 parts.append(f"errors: {', '.join(sorted(outcome.errors))}")
             verdict = "[bold red]" + "; ".join(parts) + "[/]"
         table.add_row(
-            case.name,
+            case.name if case.role == "controller" else f"producer/{case.name}",
             case.profile,
             ", ".join(sorted(case.expected)) or "—",
             ", ".join(sorted(outcome.failing)) or "—",
@@ -193,7 +235,7 @@ def render_selftest(console: Console, result: SelftestResult) -> None:
             f"{outcome.duration_s:.2f}",
         )
     console.print(table)
-    mutants = len({o.case.name for o in result.outcomes if o.case.name != "reference"})
+    mutants = len({(o.case.role, o.case.name) for o in result.outcomes if o.case.name != "reference"})
     killed = len(result.testable & result.killed)
     console.print(
         f"mutants: {mutants}   testable requirements: {len(result.testable)}   killed: {killed}   "

@@ -16,6 +16,29 @@ MS_FLOOR = 10**11  # 1973 in ms; a seconds count is far below this
 MS_CEILING = 10**14  # year 5138 in ms; a microseconds count is far above this
 
 
+def schema_errors(ctx: CheckContext, message_type: str, message: Any) -> list[Any]:
+    """Every schema error of a message, computed once per context (several checks read them)."""
+    key = ("schema-errors", message_type, id(message))
+    cached = ctx.extra.get(key)
+    if cached is None:
+        validator = message_validator(ctx.schemas_dir, message_type, ctx.extra.get("schema_engine", "jsonschema"))
+        cached = sorted(validator.iter_errors(message), key=lambda e: [str(p) for p in e.path])
+        ctx.extra[key] = cached
+    return list(cached)
+
+
+def schema_issue(rid: str, label: str, error: Any, event: Any = None) -> Issue:
+    """One schema error as an issue of ``rid``: where it is, what the schema wants, what was there."""
+    where = "/".join(str(p) for p in error.path) or "(message)"
+    return Issue(
+        requirement_id=rid,
+        message=f"{label} {where}: {error.message}",
+        expected=f"{error.validator} {describe(error.validator_value)}",
+        actual=describe(error.instance),
+        event=event,
+    )
+
+
 def _structural(error: Any) -> bool:
     return error.validator in ("required", "type") or (error.validator == "const" and not error.path)
 
@@ -26,21 +49,12 @@ def check_message_schema(exchange: Exchange, ctx: CheckContext) -> Iterable[Issu
         return None
     if not isinstance(ctx.body, dict):
         return None  # judged by envelope-action
-    validator = message_validator(ctx.schemas_dir, ctx.response_type)
     issues: list[Issue] = []
-    for error in sorted(validator.iter_errors(ctx.body), key=lambda e: list(e.path)):
+    for error in schema_errors(ctx, ctx.response_type, ctx.body):
         if not _structural(error):
             continue
-        where = "/".join(str(p) for p in error.path) or "(message)"
         for rid in ("BP-ENV-05", "BP-FC-01") if ctx.response_type == "FlowControl" else ("BP-ENV-05",):
-            issues.append(
-                Issue(
-                    requirement_id=rid,
-                    message=f"{ctx.response_type} {where}: {error.message}",
-                    expected=f"{error.validator} {describe(error.validator_value)}",
-                    actual=describe(error.instance),
-                )
-            )
+            issues.append(schema_issue(rid, ctx.response_type, error))
     for key, value in ctx.body.items():
         if isinstance(value, float) and value.is_integer():
             issues.append(
@@ -176,3 +190,15 @@ def check_id_alphabet(exchange: Exchange, ctx: CheckContext) -> Iterable[Issue] 
                 )
             )
     return issues
+
+
+def check_message_valid(exchange: Exchange, ctx: CheckContext) -> Iterable[Issue] | None:
+    """The emitted message validates against its schema in full; every error counts against the judged ids."""
+    msg = received_message(exchange, ctx)
+    if msg is None or ctx.response_type is None or not ctx.judges:
+        return None
+    return [
+        schema_issue(rid, ctx.response_type, e)
+        for e in schema_errors(ctx, ctx.response_type, msg)
+        for rid in ctx.judges
+    ]
