@@ -284,3 +284,47 @@ def test_producer_timing_checks_hold_in_20_consecutive_runs(tmp_path: Path) -> N
         if code != 0 or any(got[rid] != "pass" for rid in ("BP-PR-03", "BP-PR-04", "BP-PR-06", "BP-PR-08"))
     ]
     assert bad == []
+
+
+def test_ctrl_c_stops_the_producer_and_keeps_the_report(tmp_path: Path) -> None:
+    import signal
+
+    report = tmp_path / "r.json"
+    marker = f"nv-interrupt-{os.getpid()}"
+    command = shlex.join([sys.executable, "-m", "validator.producer.reference", "{controller_url}", "{sink_url}"])
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "validator",
+            "run",
+            "--role",
+            "producer",
+            "--spawn",
+            command,
+            "--report-json",
+            str(report),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "NV_MARKER": marker},
+    )
+    time.sleep(6.0)  # inside the second scenario
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, out[-2000:] + err[-2000:]
+    assert "Traceback" not in out + err
+    data = json.loads(report.read_text())
+    assert data["incomplete"] is True
+    assert statuses(report)["BP-PR-03"] == "pass"  # the first scenario finished and is reported
+    time.sleep(0.5)
+    survivors = subprocess.run(["pgrep", "-f", "validator.producer.reference"], capture_output=True, text=True)
+    assert [pid for pid in survivors.stdout.split() if _has_marker(pid, marker)] == []
+
+
+def _has_marker(pid: str, marker: str) -> bool:
+    try:
+        return marker.encode() in Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False

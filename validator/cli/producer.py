@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from typing import Any
 
@@ -10,7 +11,7 @@ from validator.errors import InputError, TargetError
 from validator.model import Level, RunResult
 
 BUILTIN_DEFAULT = "builtin:reference"
-IGNORED = ("token_env", "header_envs", "headers", "state_hook_path", "insecure")
+IGNORED = ("token_env", "header_envs", "headers", "state_hook_path", "insecure", "deadline")
 
 
 def run_producer(opts: dict[str, Any]) -> None:
@@ -76,12 +77,14 @@ def run_producer(opts: dict[str, Any]) -> None:
         )
     notes = [f"{name.replace('_', '-')} does not apply to the producer role; ignored" for name in IGNORED if opts[name]]
     seed = opts["seed"]
+    if opts["shuffle"] and seed is None:
+        seed = int.from_bytes(os.urandom(4), "big")
     if seed is not None:
         notes.append(f"scenario order shuffled with --seed {seed}")
     startup = opts["startup_timeout"] or (60.0 if opts["listen"] else 10.0)
     plan = ProducerPlan(
         protocol=protocol,
-        scenarios=ordered(chosen, seed if (opts["shuffle"] or seed is not None) else None),
+        scenarios=ordered(chosen, seed),
         target=target,
         spawn=spawn,
         host=host,

@@ -185,13 +185,18 @@ class ProducerDriver:
                 return self._with_output(self._not_run(scenario, Status.ERROR, why), early, argv)
             offset = min((e.t for e in harness.events()), default=0.0)
         died = False
-        for step in steps:
-            if step.action == "answer":
-                self._apply(step)
-            duration = float(step.answer.get("for", 0.0)) if step.action == "answer" else step.wait
-            if not self._sleep(duration, process):
-                died = True
-                break
+        try:
+            for step in steps:
+                if step.action == "answer":
+                    self._apply(step)
+                duration = float(step.answer.get("for", 0.0)) if step.action == "answer" else step.wait
+                if not self._sleep(duration, process):
+                    died = True
+                    break
+        except BaseException:
+            if process is not None:  # interrupted: never leave the producer running
+                process.stop(grace_s=1.0)
+            raise
         end = harness.elapsed()
         events = harness.events()
         ended: Exit | None = process.stop() if process is not None else None
