@@ -8,12 +8,14 @@ so line numbers and the findings kept are the same as with one process.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import itertools
 import json
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,6 +133,23 @@ class Tally:
                 kept.append(Sample(**{**sample.__dict__, "line": line, "where": where}))
 
 
+@contextlib.contextmanager
+def young_collections_only() -> Iterator[None]:
+    """Run without the automatic cyclic collector; the caller collects the youngest generation per block.
+
+    Judging millions of messages allocates and frees millions of small objects, all by
+    reference counting; the automatic collector's frequent passes cost about a quarter of the
+    time and find nothing. Collecting generation 0 once per block keeps memory flat regardless.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def make_judge(protocol: Protocol, engine: str) -> MessageJudge:
     """The judge for a protocol, with its fast-path rules."""
     return MessageJudge(protocol, engine, fast_rules=CLEAN_RULES, field_bounds=FIELD_BOUNDS)
@@ -146,10 +165,28 @@ def check_jsonl(
     progress: Progress | None = None,
 ) -> Tally:
     """Judge every line of a JSON Lines stream; blank lines are skipped."""
-    clean = judge.clean_bytes
-    scan = judge.scan
     counts: dict[str, int] = dict.fromkeys(judge.types, 0)
     line = tally.lines
+    with young_collections_only():
+        line, read = _scan_blocks(stream, judge, tally, counts, line, limit, progress)
+    tally.types.update({k: v for k, v in counts.items() if v})
+    tally.lines = line
+    tally.bytes_read += read
+    _close_judged(tally, judge)
+    return tally
+
+
+def _scan_blocks(
+    stream: IO[bytes],
+    judge: MessageJudge,
+    tally: Tally,
+    counts: dict[str, int],
+    line: int,
+    limit: int | None,
+    progress: Progress | None,
+) -> tuple[int, int]:
+    clean = judge.clean_bytes
+    scan = judge.scan
     read = 0
     for block in jsonl_blocks(stream, limit):
         rejected: list[int] = []
@@ -168,14 +205,11 @@ def check_jsonl(
                 where = line + index + 1
                 tally.add(f"line {where}", where, judge.judge_bytes(raw), raw)
         line += len(block)
+        gc.collect(0)
         if progress is not None:
             read += sum(len(raw) + 1 for raw in block)
             progress(tally.bytes_read + read, sum(counts.values()) + tally.messages)
-    tally.types.update({k: v for k, v in counts.items() if v})
-    tally.lines = line
-    tally.bytes_read += read
-    _close_judged(tally, judge)
-    return tally
+    return line, read
 
 
 def _close_judged(tally: Tally, judge: MessageJudge) -> None:
