@@ -294,3 +294,25 @@ def test_memory_stays_flat_as_the_capture_grows(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
         peaks.append(int(proc.stdout.strip()) / 1024)
     assert peaks[1] - peaks[0] < 16, peaks
+
+
+def test_gzipped_capture_is_read_as_it_streams(tmp_path: Path) -> None:
+    import gzip
+
+    plain = tmp_path / "cap.jsonl"
+    rows = [json.dumps(SIGNAL), json.dumps({**SIGNAL, "timeout_ms": 50}), json.dumps(FLOW)]
+    plain.write_text("\n".join(rows) + "\n")
+    packed = tmp_path / "cap.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    out_plain, out_packed = tmp_path / "p.json", tmp_path / "z.json"
+    assert cli("check", str(plain), "--report-json", str(out_plain)).returncode == 1
+    proc = cli("check", str(packed), "-j", "2", "--report-json", str(out_packed))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "--jobs applies to uncompressed JSON Lines" in proc.stdout
+    assert by_id(report_of(out_packed))["BP-PR-01"]["findings"][0]["message"].startswith("line 2:")
+    assert report_of(out_plain)["summary"] == report_of(out_packed)["summary"]
+    damaged = tmp_path / "cut.jsonl.gz"
+    damaged.write_bytes(packed.read_bytes()[:-12])
+    broken = cli("check", str(damaged))
+    assert broken.returncode == 2
+    assert "cut.jsonl.gz" in broken.stderr and "Traceback" not in broken.stderr

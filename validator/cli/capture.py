@@ -70,7 +70,7 @@ PathOption = click.Path(dir_okay=False, path_type=Path)
 @click.option("--report-markdown", type=PathOption, default=None, help="Also write a Markdown summary.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def check(files: tuple[str, ...], **opts: Any) -> None:
-    """Check captured messages offline: JSON Lines, JSON arrays or HAR files ('-' reads standard input).
+    """Check captured messages offline: JSON Lines, JSON arrays or HAR files, gzipped or not ('-': standard input).
 
     Every rule that needs no live target is applied to every message (schemas, envelope,
     timestamps, ids, FlowControl content, the rate algorithm); HAR request/response pairs are
@@ -101,7 +101,8 @@ def check(files: tuple[str, ...], **opts: Any) -> None:
     tallies = []
     t0 = time.perf_counter()
     for source in files:
-        size = None if source == "-" else (Path(source).stat().st_size if Path(source).is_file() else None)
+        plain = source != "-" and not source.endswith(".gz") and Path(source).is_file()
+        size = Path(source).stat().st_size if plain else None
         bar = CaptureProgress(console, size, source) if not opts["quiet"] else None
         try:
             tally = check_file(
@@ -126,6 +127,7 @@ def check(files: tuple[str, ...], **opts: Any) -> None:
     notes = [
         f"{t.source}: {t.format}, {t.messages:,} messages, {t.flagged:,} with violations"
         + (f", {t.pairs:,} request/response pairs" if t.pairs else "")
+        + (f" ({t.remark})" if t.remark else "")
         for t in tallies
     ]
     notes.append(

@@ -11,9 +11,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import gzip
 import itertools
 import json
 import os
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -68,6 +70,7 @@ class Tally:
     bytes_read: int = 0
     pairs: int = 0
     format: str = ""
+    remark: str = ""
 
     @property
     def messages(self) -> int:
@@ -385,18 +388,30 @@ def check_file(
         tally.format = fmt if fmt != "auto" else detect_format(head, "-")
         return _check_stream(stdin, tally, protocol, engine, paths, progress)
     path = Path(source)
+    compressed = path.name.endswith(".gz")
+
+    def opener(where: Path) -> Any:
+        """The file's bytes, decompressed on the fly for ``.gz``."""
+        return gzip.open(where, "rb") if compressed else where.open("rb")
+
     try:
-        with path.open("rb") as handle:
+        with opener(path) as handle:
             head = handle.read(65536)
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", source) from None
-    tally.format = fmt if fmt != "auto" else detect_format(head, path.name)
-    if tally.format == "jsonl" and jobs > 1:
-        ranges = split_ranges(path, jobs * 4)
-        if len(ranges) > 1:
-            return _check_ranges(path, ranges, tally, protocol, engine, jobs, max_samples, progress)
-    with path.open("rb") as handle:
-        return _check_stream(handle, tally, protocol, engine, paths, progress)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", source) from None
+    tally.format = fmt if fmt != "auto" else detect_format(head, path.name.removesuffix(".gz"))
+    if jobs > 1:
+        if tally.format == "jsonl" and not compressed:
+            ranges = split_ranges(path, jobs * 4)
+            if len(ranges) > 1:
+                return _check_ranges(path, ranges, tally, protocol, engine, jobs, max_samples, progress)
+        else:
+            tally.remark = "--jobs applies to uncompressed JSON Lines; this file was checked in one process"
+    try:
+        with opener(path) as handle:
+            return _check_stream(handle, tally, protocol, engine, paths, progress)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise InputError(f"the compressed stream is damaged ({exc})", source) from None
 
 
 def _check_stream(
