@@ -8,7 +8,7 @@ from typing import Any
 
 from validator.cli.common import die, load_protocol_and_scenarios, pairs
 from validator.errors import InputError, TargetError
-from validator.model import Level, RunResult
+from validator.model import Level
 
 BUILTIN_DEFAULT = "builtin:reference"
 IGNORED = ("token_env", "header_envs", "headers", "state_hook_path", "insecure", "deadline")
@@ -16,12 +16,10 @@ IGNORED = ("token_env", "header_envs", "headers", "state_hook_path", "insecure",
 
 def run_producer(opts: dict[str, Any]) -> None:
     """Run the producer scenarios against a spawned, listening or built-in producer; exit by the gate."""
-    from validator.cli.run import REPORT_FORMATS, RunSettings, finish
-    from validator.events import RunFinished
+    from validator.cli.run import REPORT_FORMATS, RunSettings, drive
     from validator.known import parse_known_failures
     from validator.producer.driver import ProducerDriver, ProducerPlan
     from validator.producer.process import BUILTIN_PREFIX, builtin_command
-    from validator.reporting.terminal import LiveView, make_console
     from validator.selection import SLOW_REASON, ordered, select_scenarios
 
     if opts["spawn"] and opts["listen"]:
@@ -107,24 +105,7 @@ def run_producer(opts: dict[str, Any]) -> None:
         outputs={fmt: opts[name] for name, fmt in REPORT_FORMATS.items()},
         verbose=opts["verbose"],
     )
-    console = make_console(stderr=any(str(p) == "-" for p in settings.outputs.values() if p is not None))
-    view = LiveView(console, verbose=settings.verbose)
-    driver = ProducerDriver(plan)
-    result: RunResult | None = None
-    try:
-        for event in driver.run():
-            view.handle(event)
-            if isinstance(event, RunFinished):
-                result = event.result
-    except TargetError as exc:
-        view.stop()
-        die(str(exc))
-    except KeyboardInterrupt:
-        view.stop()
-        result = driver.result(interrupted="interrupted by the user; the report covers the scenarios that finished")
-        finish(console, result, settings, interrupted=True)
-    assert result is not None
-    finish(console, result, settings)
+    drive(ProducerDriver(plan), settings)
 
 
 def _host_port(value: str) -> tuple[str, int]:

@@ -236,29 +236,38 @@ def run(**opts: Any) -> None:
         return
     from validator.adapters import build_adapter
     from validator.driver import Driver
-    from validator.events import RunFinished
-    from validator.reporting.terminal import LiveView, make_console
 
     settings = build_run_settings(opts)
     try:
         adapter = build_adapter(settings.plan.target, settings.plan.protocol, settings.adapter_options)
     except TargetError as exc:
         die(str(exc))
+    try:
+        drive(Driver(settings.plan, adapter, stages=settings.stages), settings)
+    finally:
+        adapter.close()
+
+
+def drive(driver: Any, settings: RunSettings) -> None:
+    """Show a driver's events live, then decide the gate and write the reports (Ctrl-C: what finished)."""
+    from validator.events import RunFinished
+    from validator.reporting.terminal import LiveView, make_console
+
     console = make_console(stderr=any(str(p) == "-" for p in settings.outputs.values() if p is not None))
     view = LiveView(console, verbose=settings.verbose)
-    driver = Driver(settings.plan, adapter, stages=settings.stages)
     result: RunResult | None = None
     try:
         for event in driver.run():
             view.handle(event)
             if isinstance(event, RunFinished):
                 result = event.result
+    except TargetError as exc:
+        view.stop()
+        die(str(exc))
     except KeyboardInterrupt:
         view.stop()
         result = driver.result(interrupted="interrupted by the user; the report covers the scenarios that finished")
         finish(console, result, settings, interrupted=True)
-    finally:
-        adapter.close()
     assert result is not None
     finish(console, result, settings)
 

@@ -341,17 +341,9 @@ def check_metrics_consistent(trace: ProducerTrace, ctx: ProducerContext) -> Iter
     for index, event in reports:
         msg: dict[str, Any] = event.message
         label = _label(event, index, "MetricsReport")
-        p50, p99 = json_int(msg.get("latency_p50_ms")), json_int(msg.get("latency_p99_ms"))
-        if p50 is not None and p99 is not None and p99 < p50:
-            issues.append(
-                Issue(
-                    requirement_id="BP-PR-07",
-                    message=f"{label}: latency_p99_ms is below latency_p50_ms",
-                    expected=f"latency_p99_ms ≥ {p50}",
-                    actual=str(p99),
-                    event=event,
-                )
-            )
+        inverted = _latency_inverted(msg, f"{label}: ", event)
+        if inverted is not None:
+            issues.append(inverted)
         flow = f"{msg.get('producer_id')}/{msg.get('consumer_id')}"
         if flow in previous:
             before, before_index = previous[flow]
@@ -416,16 +408,21 @@ def check_latency_order(exchange: Exchange, ctx: CheckContext) -> Iterable[Issue
     """A MetricsReport's latency_p99_ms is not below its latency_p50_ms (BP-PR-07, one report at a time)."""
     if ctx.response_type != "MetricsReport" or not isinstance(ctx.body, dict):
         return None
-    p50, p99 = json_int(ctx.body.get("latency_p50_ms")), json_int(ctx.body.get("latency_p99_ms"))
-    if p50 is None or p99 is None:
+    if json_int(ctx.body.get("latency_p50_ms")) is None or json_int(ctx.body.get("latency_p99_ms")) is None:
         return None  # the schema checks say what is missing
-    if p99 < p50:
-        return [
-            Issue(
-                requirement_id="BP-PR-07",
-                message="latency_p99_ms is below latency_p50_ms",
-                expected=f"latency_p99_ms ≥ {p50}",
-                actual=str(p99),
-            )
-        ]
-    return []
+    inverted = _latency_inverted(ctx.body, "")
+    return [] if inverted is None else [inverted]
+
+
+def _latency_inverted(msg: dict[str, Any], prefix: str, event: Any = None) -> Issue | None:
+    """The BP-PR-07 issue of a report whose p99 is below its p50, if it is."""
+    p50, p99 = json_int(msg.get("latency_p50_ms")), json_int(msg.get("latency_p99_ms"))
+    if p50 is None or p99 is None or p99 >= p50:
+        return None
+    return Issue(
+        requirement_id="BP-PR-07",
+        message=f"{prefix}latency_p99_ms is below latency_p50_ms",
+        expected=f"latency_p99_ms ≥ {p50}",
+        actual=str(p99),
+        event=event,
+    )
