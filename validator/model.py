@@ -310,7 +310,7 @@ class Received:
     status: int = 0
     answer: Any = None  # the JSON body answered, when there was one
     answer_headers: tuple[tuple[str, str], ...] = ()
-    answered_t: float = 0.0  # when the answer was written (same clock as ``t``)
+    answered_t: float = 0.0  # when the answer was sent (same clock as ``t``)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -215,6 +215,7 @@ class Harness:
                 if path == harness.sink_path:
                     items = count_items(body, self.headers.get("Content-Type", "")) if method == "POST" else 0
                     status = 200 if method == "POST" else 405
+                    answered = time.monotonic() - harness._t0
                     self._send(status, {}, {"received": items} if status == 200 else {"error": "POST only"})
                     harness._record(
                         Received(
@@ -227,7 +228,7 @@ class Harness:
                             message=None,
                             items=items,
                             status=status,
-                            answered_t=time.monotonic() - harness._t0,
+                            answered_t=answered,
                         )
                     )
                     return
@@ -235,6 +236,7 @@ class Harness:
                 if endpoint is None:
                     known_path = any(p == path for _, p in harness.routes)
                     status = 405 if known_path else 404
+                    answered = time.monotonic() - harness._t0
                     self._send(status, {}, {"error": "method not allowed" if known_path else "not found"})
                     harness._record(
                         Received(
@@ -246,7 +248,7 @@ class Harness:
                             body=body[:4096],
                             message=None,
                             status=status,
-                            answered_t=time.monotonic() - harness._t0,
+                            answered_t=answered,
                         )
                     )
                     return
@@ -255,6 +257,9 @@ class Harness:
                 except (ValueError, RecursionError):
                     message = None
                 status, headers, answer = harness.answer(endpoint, message)
+                # taken before the answer leaves: the producer can act on it (on another connection,
+                # served by another thread) before this thread gets to run again
+                answered = time.monotonic() - harness._t0
                 self._send(status, headers, answer)
                 harness._record(
                     Received(
@@ -268,7 +273,7 @@ class Harness:
                         status=status,
                         answer=answer,
                         answer_headers=tuple(headers.items()),
-                        answered_t=time.monotonic() - harness._t0,
+                        answered_t=answered,
                     )
                 )
 
